@@ -1,0 +1,180 @@
+"""Configuration from environment variables, optionally from ``config.yaml``; the environment wins.
+
+A bad value stops start-up with one line that names the variable: the clinic's IT person must
+know at once what to fix, and a half-configured bot that drops alerts is worse than none.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(ValueError):
+    """One clear line naming the variable and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start_minute: int
+    end_minute: int
+
+    def contains(self, minute_of_day: int) -> bool:
+        if self.start_minute <= self.end_minute:
+            return self.start_minute <= minute_of_day < self.end_minute
+        return minute_of_day >= self.start_minute or minute_of_day < self.end_minute
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    database_path: Path = Path("data/bot.sqlite3")
+    staff_chat_id: int | None = None
+    staff_backup_chat_id: int | None = None
+    staff_user_ids: frozenset[int] = frozenset()
+    staff_language: str = "en"
+    timezone: str = "Europe/Kyiv"
+    alert_repeat_minutes: float = 15.0
+    quiet_hours: QuietHours | None = QuietHours(22 * 60, 8 * 60)
+    log_level: str = "INFO"
+    send_rate_per_second: float = 30.0
+    dialogs_dir: Path = Path("dialogs")
+    content_dir: Path = Path("content")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer chat id, got {raw!r}") from None
+
+
+def _ids(name: str, raw: str) -> frozenset[int]:
+    return frozenset(_int(name, part) for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+def _minutes(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of minutes, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0 minutes, got {raw!r}")
+    return value
+
+
+def _rate(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of messages per second, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, got {raw!r}")
+    return value
+
+
+def _zone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name} must be an IANA time zone such as Europe/Kyiv, got {raw!r}"
+        ) from None
+    return raw.strip()
+
+
+def _hhmm(name: str, text: str) -> int:
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ConfigError(f"{name} must look like 22:00-08:00, got {text!r}")
+    return int(hours) * 60 + int(minutes)
+
+
+def _quiet(name: str, raw: str) -> QuietHours | None:
+    if not raw.strip():
+        return None
+    start, sep, end = raw.partition("-")
+    if not sep:
+        raise ConfigError(f"{name} must look like 22:00-08:00 (or be empty), got {raw!r}")
+    return QuietHours(_hhmm(name, start), _hhmm(name, end))
+
+
+def _url(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL such as {DEFAULT_API_BASE_URL}")
+    return raw.strip()
+
+
+def _language(name: str, raw: str) -> str:
+    if raw.strip() not in ("en", "uk"):
+        raise ConfigError(f"{name} must be 'en' or 'uk', got {raw!r}")
+    return raw.strip()
+
+
+def _level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"{name} must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level
+
+
+# variable name -> (Config field, parser)
+VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "TELEGRAM_BOT_TOKEN": ("token", lambda _n, raw: raw.strip() or None),
+    "TELEGRAM_API_BASE_URL": ("api_base_url", _url),
+    "DATABASE_PATH": ("database_path", lambda _n, raw: Path(raw)),
+    "STAFF_CHAT_ID": ("staff_chat_id", lambda n, raw: _int(n, raw) if raw.strip() else None),
+    "STAFF_BACKUP_CHAT_ID": (
+        "staff_backup_chat_id",
+        lambda n, raw: _int(n, raw) if raw.strip() else None,
+    ),
+    "STAFF_USER_IDS": ("staff_user_ids", _ids),
+    "STAFF_LANGUAGE": ("staff_language", _language),
+    "BOT_TIMEZONE": ("timezone", _zone),
+    "ALERT_REPEAT_MINUTES": ("alert_repeat_minutes", _minutes),
+    "QUIET_HOURS": ("quiet_hours", _quiet),
+    "LOG_LEVEL": ("log_level", _level),
+    "SEND_RATE_PER_SECOND": ("send_rate_per_second", _rate),
+    "DIALOGS_DIR": ("dialogs_dir", lambda _n, raw: Path(raw)),
+    "CONTENT_DIR": ("content_dir", lambda _n, raw: Path(raw)),
+}
+
+
+def _file_values(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    values = {}
+    for key, value in data.items():
+        name = str(key).upper()
+        if name not in VARIABLES:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def load_config(env: Mapping[str, str] | None = None, config_file: Path | None = None) -> Config:
+    env = os.environ if env is None else env
+    path = config_file or Path(env.get("CONFIG_FILE", "config.yaml"))
+    raw = {**_file_values(path), **{k: v for k, v in env.items() if k in VARIABLES}}
+    values = {VARIABLES[name][0]: VARIABLES[name][1](name, value) for name, value in raw.items()}
+    return Config(**values)

@@ -1,0 +1,104 @@
+"""Applying the engine's events inside a turn: answers, profile, assessments, alerts, actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import iso
+from bot.conversation.escalate import answer_values, assessment_values, raise_triggers
+from bot.conversation.host_calls import HOST_CALLS
+from bot.conversation.learn import show_snippet
+from bot.conversation.turn import Turn
+from bot.engine import (
+    AnswerSaved,
+    Escalate,
+    Event,
+    HostCall,
+    RecordAssessment,
+    Schedule,
+    SetProfile,
+    ShowSnippet,
+)
+from bot.safety.escalation import Trigger
+from bot.storage import dialog, mothers
+
+
+async def apply_events(turn: Turn, events: list[Event]) -> None:
+    for event in events:
+        if isinstance(event, AnswerSaved):
+            await _answer(turn, event)
+        elif isinstance(event, SetProfile):
+            await _profile(turn, event)
+        elif isinstance(event, RecordAssessment):
+            await _assessment(turn, event)
+        elif isinstance(event, Escalate):
+            await _escalate(turn, event)
+        elif isinstance(event, Schedule):
+            await schedule(turn, event.kind, event.in_days)
+        elif isinstance(event, ShowSnippet):
+            await _snippet(turn, event)
+        elif isinstance(event, HostCall):
+            turn.replies.extend(await HOST_CALLS[event.name](turn))
+
+
+async def _answer(turn: Turn, event: AnswerSaved) -> None:
+    if not turn.consented:
+        turn.unstored.append(event)
+        return
+    answer_id = await dialog.add_answer(
+        turn.conn, turn.mother_id, event.flow, event.key, event.value, turn.now
+    )
+    escalation = turn.services.catalog.escalation
+    values = await answer_values(turn, event.key, event.value)
+    triggers = escalation.on_answer(event.flow, event.key, values)
+    await raise_triggers(turn, triggers, f"answer{answer_id}")
+
+
+async def _profile(turn: Turn, event: SetProfile) -> None:
+    if turn.mother is None or event.value is None:
+        return
+    await mothers.update(turn.conn, turn.mother_id, turn.now, **{event.field: event.value})
+    await turn.reload_mother()
+
+
+async def _assessment(turn: Turn, event: RecordAssessment) -> None:
+    if not turn.consented:
+        return
+    assessment_id = await dialog.add_assessment(
+        turn.conn, turn.mother_id, event.kind, event.score, event.items, turn.now
+    )
+    escalation = turn.services.catalog.escalation
+    values = await assessment_values(turn, event.kind, event.score, event.items)
+    triggers = escalation.on_assessment(event.kind, values)
+    for trigger in triggers:
+        trigger.detail.setdefault("items", event.items)
+    await raise_triggers(turn, triggers, f"assessment{assessment_id}")
+    low, high = escalation.threshold("epds_possible"), escalation.threshold("epds_routine")
+    if event.kind == "epds" and low <= event.score < high:
+        await schedule(turn, "epds_offer", escalation.threshold("rescreen_days"))
+
+
+async def _escalate(turn: Turn, event: Escalate) -> None:
+    rules = [r for r in turn.services.catalog.escalation.rules if r.id == event.rule]
+    triggers = [Trigger(rule, dict(event.detail)) for rule in rules]
+    await raise_triggers(turn, triggers, f"{turn.mother_id}:{turn.stamp}")
+
+
+async def schedule(turn: Turn, kind: str, in_days: float) -> None:
+    """A one-off reminder (an EPDS re-screen offer, a nudge); the scheduler sends it when due."""
+    if not turn.consented:
+        return
+    due = turn.now + timedelta(days=in_days)
+    await turn.conn.execute(
+        "UPDATE reminders SET status = 'cancelled' WHERE mother_id = ? AND kind = ?"
+        " AND status = 'pending'",
+        (turn.mother_id, kind),
+    )
+    await turn.conn.execute(
+        "INSERT INTO reminders (mother_id, kind, due_at, created_at) VALUES (?, ?, ?, ?)",
+        (turn.mother_id, kind, iso(due), turn.stamp),
+    )
+
+
+async def _snippet(turn: Turn, event: ShowSnippet) -> None:
+    await show_snippet(turn, event.topic, event.snippet_id)

@@ -1,0 +1,67 @@
+"""Named host actions that flows may ``call``: things only the service can do (consent, data).
+
+A flow's ``call: name`` is checked against this registry by ``main.py check``; each action is a
+small coroutine taking the turn it runs in and returning the messages it produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bot.conversation.messages import Outgoing
+from bot.storage import mothers
+
+if TYPE_CHECKING:
+    from bot.conversation.turn import Turn
+
+HostCall = Callable[["Turn"], Awaitable[list[Outgoing]]]
+HOST_CALLS: dict[str, HostCall] = {}
+
+
+def host_call(name: str) -> Callable[[HostCall], HostCall]:
+    def register(function: HostCall) -> HostCall:
+        HOST_CALLS[name] = function
+        return function
+
+    return register
+
+
+@host_call("give_consent")
+async def give_consent(turn: Turn) -> list[Outgoing]:
+    """From here on her answers are stored; Telegram names are kept so staff know who she is."""
+    sender = turn.incoming.sender
+    await mothers.update(
+        turn.conn,
+        turn.mother_id,
+        turn.now,
+        consent="given",
+        consent_at=turn.stamp,
+        first_name=sender.first_name,
+        username=sender.username,
+        status="active",
+    )
+    await mothers.clear_declined(turn.conn, sender.chat_id)
+    await turn.reload_mother()
+    await turn.store_pending_answers()
+    return []
+
+
+@host_call("decline_consent")
+async def decline_consent(turn: Turn) -> list[Outgoing]:
+    """Store nothing about her but the fact that she declined, so the bot does not nag."""
+    await turn.erase_mother()
+    await mothers.mark_declined(turn.conn, turn.incoming.sender.chat_id, turn.now)
+    return []
+
+
+@host_call("pause")
+async def pause(turn: Turn) -> list[Outgoing]:
+    await mothers.update(turn.conn, turn.mother_id, turn.now, status="paused")
+    return []
+
+
+@host_call("resume")
+async def resume(turn: Turn) -> list[Outgoing]:
+    await mothers.update(turn.conn, turn.mother_id, turn.now, status="active")
+    return []

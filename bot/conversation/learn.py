@@ -1,0 +1,37 @@
+"""Showing psychoeducation snippets and remembering which ones she has read."""
+
+from __future__ import annotations
+
+from bot.clock import iso
+from bot.content.snippets import next_unseen, snippet_text, snippets
+from bot.conversation.messages import Outgoing
+from bot.conversation.turn import Turn
+
+
+async def seen_ids(turn: Turn) -> set[str]:
+    if turn.mother is None:
+        return set()
+    async with turn.conn.execute(
+        "SELECT snippet_id FROM snippet_views WHERE mother_id = ?", (turn.mother_id,)
+    ) as cursor:
+        return {row[0] for row in await cursor.fetchall()}
+
+
+async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = None) -> bool:
+    """Send the next unseen snippet of ``topic`` (or ``snippet_id``); False if none is left."""
+    content = turn.services.catalog.content
+    all_snippets = snippets(content)
+    if snippet_id is not None:
+        chosen = next((s for s in all_snippets if s.id == snippet_id), None)
+    else:
+        chosen = next_unseen(all_snippets, await seen_ids(turn), topic)
+    if chosen is None:
+        return False
+    turn.replies.append(Outgoing(turn.chat_id, snippet_text(content, chosen, turn.lang)))
+    if turn.consented:
+        await turn.conn.execute(
+            "INSERT OR REPLACE INTO snippet_views (mother_id, snippet_id, seen_at)"
+            " VALUES (?, ?, ?)",
+            (turn.mother_id, chosen.id, iso(turn.now)),
+        )
+    return True

@@ -1,0 +1,71 @@
+"""Adapter-neutral messages: what arrives from a mother or staff, and what goes back.
+
+The Telegram and terminal adapters translate to and from these, so the conversation service
+never imports Telegram and the terminal chat runs exactly the same logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# What a button means. Answer buttons carry the question number so stale ones are refused.
+ButtonKind = Literal["answer", "menu", "staff"]
+
+
+@dataclass(frozen=True)
+class ButtonRef:
+    kind: ButtonKind
+    a: int = 0  # answer: question seq; staff: alert id
+    b: int = 0  # answer: option index; staff: action index
+    action: str = ""  # menu: action name such as "continue" or "learn:self_care"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    ref: ButtonRef
+
+
+@dataclass(frozen=True)
+class Sender:
+    chat_id: int
+    user_id: int
+    first_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    chat_type: str = "private"
+
+
+IncomingKind = Literal["text", "command", "button", "invalid_button", "other"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    sender: Sender
+    kind: IncomingKind
+    text: str = ""
+    command: str = ""
+    args: str = ""
+    button: ButtonRef | None = None
+    other: str = ""
+    update_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    chat_id: int
+    text: str = ""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo: bytes | None = None
+    document: tuple[str, bytes] | None = None
+    urgent: bool = False
+    edit_message_id: int | None = None
+    html: bool = False
+    notice: str = ""  # a short pop-up answer to a pressed button
+
+
+def one_per_row(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
+    """Long answer labels (EPDS options) read best one per row on a phone."""
+    return tuple((button,) for button in buttons)

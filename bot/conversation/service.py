@@ -1,0 +1,223 @@
+"""The conversation service: one incoming message in, the replies out.
+
+Adapters (Telegram, terminal) call :meth:`Conversation.handle` and send what it returns, in
+order. Each call is one database transaction; crisis replies always come first in the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.clock import utcnow
+from bot.conversation.effects import apply_events
+from bot.conversation.escalate import on_crisis_text
+from bot.conversation.messages import Incoming, Outgoing
+from bot.conversation.staff import StaffDesk
+from bot.conversation.turn import Turn, language_for
+from bot.engine import (
+    ButtonInput,
+    Event,
+    FlowLoopError,
+    Input,
+    OtherInput,
+    SessionState,
+    TextInput,
+)
+from bot.services import Services
+from bot.storage import dialog, mothers
+
+log = logging.getLogger("poruch.conversation")
+
+START_COMMAND = "start"
+BUILTIN_COMMANDS = frozenset({"continue", "cancel"})
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.staff = StaffDesk(services)
+        self.flow_by_command = {
+            flow.command: flow.id for flow in services.catalog.flows.values() if flow.command
+        }
+
+    async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Outgoing]:
+        now = now or utcnow()
+        if self.staff.is_staff_context(incoming):
+            return await self.staff.handle(incoming, now)
+        if incoming.sender.chat_type != "private":
+            return []
+        try:
+            async with self.services.db.transaction() as conn:
+                if incoming.update_id is not None and not await dialog.claim_update(
+                    conn, incoming.update_id, now
+                ):
+                    return []
+                mother = await mothers.by_chat(conn, incoming.sender.chat_id)
+                turn = Turn(self.services, conn, incoming, now, mother)
+                await self._route(turn)
+            for hook in turn.after_commit:
+                await hook()
+            return turn.result()
+        except FlowLoopError:
+            log.exception("flow_loop")
+            lang = language_for(incoming.sender.language_code)
+            text = self.services.catalog.content.text("ui.error", lang)
+            return [Outgoing(incoming.sender.chat_id, text)]
+
+    async def _route(self, turn: Turn) -> None:
+        incoming = turn.incoming
+        if incoming.kind in ("text", "other") and incoming.text:
+            match = self.services.catalog.detector.detect(incoming.text)
+            if match is not None:
+                await self._crisis_text(turn, match.category, match.entry_id)
+                return
+        if incoming.kind == "invalid_button":
+            turn.say("ui.expired")
+        elif incoming.kind == "command":
+            await self._command(turn)
+        elif turn.mother is None:
+            await self._stranger(turn)
+        elif incoming.kind == "button":
+            await self._button(turn)
+        else:
+            await self._message(turn)
+
+    async def _crisis_text(self, turn: Turn, category: str, entry_id: str) -> None:
+        """Crisis words get the crisis reply first; her words still answer a free-text question."""
+        stored = await dialog.load_session(turn.conn, turn.mother_id) if turn.mother else None
+        as_answer = turn.incoming.kind == "text"
+        if stored and as_answer and self.services.engine.accepts_text(stored.state):
+            state, events = self.services.engine.handle(
+                stored.state, TextInput(turn.incoming.text), turn.env()
+            )
+            await apply_events(turn, events)
+            await turn.defer(turn.render(events))
+            await turn.save_session(state, paused=state is not None)
+        elif stored:
+            await turn.save_session(stored.state, paused=True)
+        await on_crisis_text(turn, category, entry_id)
+
+    async def _stranger(self, turn: Turn) -> None:
+        if await mothers.has_declined(turn.conn, turn.chat_id):
+            turn.say("ui.declined_known")
+        else:
+            turn.say("ui.need_consent")
+
+    async def _command(self, turn: Turn) -> None:
+        command = turn.incoming.command
+        if command == START_COMMAND:
+            await self._start(turn)
+        elif turn.mother is None:
+            await self._stranger(turn)
+        elif command == "continue":
+            await self._continue(turn)
+        elif command == "cancel":
+            await turn.save_session(None)
+            await turn.clear_deferred()
+            turn.say("ui.cancelled")
+        elif command in self.flow_by_command:
+            await self.start_flow(turn, self.flow_by_command[command])
+        elif command in ("alerts", "case"):
+            turn.say("staff.not_staff")
+        else:
+            turn.say("ui.unknown_command")
+
+    async def _start(self, turn: Turn) -> None:
+        """/start begins onboarding, for a newcomer and for someone who declined before."""
+        if turn.mother is None:
+            await mothers.clear_declined(turn.conn, turn.chat_id)
+            turn.mother = await mothers.create(turn.conn, turn.chat_id, turn.lang, turn.now)
+        elif turn.mother.status == "inactive":
+            await mothers.update(turn.conn, turn.mother_id, turn.now, status="active")
+        await self.start_flow(turn, self.flow_by_command[START_COMMAND])
+
+    async def start_flow(self, turn: Turn, flow_id: str) -> None:
+        flow = self.services.catalog.flows[flow_id]
+        if flow.requires_consent and not turn.consented:
+            turn.say("ui.need_consent")
+            return
+        assert turn.mother is not None
+        await turn.clear_deferred()
+        state, events = self.services.engine.start(flow_id, turn.env(), turn.mother.ask_seq)
+        await self._after_engine(turn, state, events)
+
+    async def _after_engine(
+        self, turn: Turn, state: SessionState | None, events: list[Event]
+    ) -> None:
+        await apply_events(turn, events)
+        rendered = turn.render(events)
+        if turn.crisis_fired:
+            await turn.defer(rendered)
+            await turn.save_session(state, paused=state is not None)
+            return
+        turn.replies.extend(rendered)
+        await turn.save_session(state)
+
+    async def _continue(self, turn: Turn) -> None:
+        deferred = await turn.take_deferred()
+        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        if stored is not None:
+            await turn.save_session(stored.state, paused=False)
+        if deferred:
+            turn.replies.extend(deferred)
+        elif stored is not None:
+            turn.replies.extend(
+                turn.render(self.services.engine.reprompt(stored.state, turn.env()))
+            )
+        else:
+            turn.say("ui.nothing_to_continue")
+
+    async def _button(self, turn: Turn) -> None:
+        ref = turn.incoming.button
+        assert ref is not None
+        if ref.kind == "menu":
+            await self._menu(turn, ref.action)
+            return
+        if ref.kind != "answer":
+            turn.say("staff.not_staff")
+            return
+        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        if stored is None or not stored.state.waiting or ref.a != stored.state.seq:
+            turn.say("ui.expired")
+            return
+        await self._answer(turn, stored.state, ButtonInput(ref.a, ref.b))
+
+    async def _menu(self, turn: Turn, action: str) -> None:
+        if action == "continue":
+            await self._continue(turn)
+        elif action.startswith("flow:") and action[5:] in self.services.catalog.flows:
+            await self.start_flow(turn, action[5:])
+        else:
+            turn.say("ui.expired")
+
+    async def _message(self, turn: Turn) -> None:
+        incoming = turn.incoming
+        if incoming.kind == "other" and incoming.other == "edited":
+            turn.say("ui.edited")
+            return
+        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        if stored is not None and stored.paused and incoming.kind == "text":
+            turn.say("ui.crisis_paused", buttons=[])
+            return
+        if stored is not None:
+            answer: Input = (
+                TextInput(incoming.text) if incoming.kind == "text" else OtherInput(incoming.other)
+            )
+            await self._answer(turn, stored.state, answer)
+        elif incoming.kind == "text" and self._retraction(turn):
+            turn.say("clinic.crisis.retraction_reply")
+        elif incoming.kind == "text":
+            turn.say("ui.no_flow")
+        else:
+            turn.say("ui.unsupported")
+
+    def _retraction(self, turn: Turn) -> bool:
+        """'I didn't mean it' after a crisis reply gets a kind answer; the alert stands."""
+        if turn.mother is None or not turn.mother.crisis_at:
+            return False
+        return self.services.catalog.detector.is_retraction(turn.incoming.text)
+
+    async def _answer(self, turn: Turn, state: SessionState, answer: Input) -> None:
+        new_state, events = self.services.engine.handle(state, answer, turn.env())
+        await self._after_engine(turn, new_state, events)

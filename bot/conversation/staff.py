@@ -1,0 +1,127 @@
+"""The staff side: alert buttons and the /alerts and /case commands, for staff only.
+
+Staff actions are checked twice: the chat must be the configured staff (or backup) chat, and
+when ``STAFF_USER_IDS`` is set, the user must be one of them. Anyone else gets a refusal and
+nothing changes. Every action is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.conversation.messages import Incoming, Outgoing, one_per_row
+from bot.safety.alert_text import STAFF_ACTIONS, AlertRenderer
+from bot.services import Services
+from bot.storage import alerts, mothers
+
+STAFF_COMMANDS = frozenset({"alerts", "case"})
+
+
+class StaffDesk:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        config = services.config
+        self.chats = {
+            c for c in (config.staff_chat_id, config.staff_backup_chat_id) if c is not None
+        }
+        self.renderer = AlertRenderer(
+            services.catalog.content,
+            services.catalog.escalation,
+            config.staff_language,
+            config.zone,
+        )
+
+    def is_staff_context(self, incoming: Incoming) -> bool:
+        if incoming.sender.chat_id in self.chats:
+            return True
+        return (
+            incoming.kind == "button"
+            and incoming.button is not None
+            and incoming.button.kind == "staff"
+        )
+
+    def authorised(self, incoming: Incoming) -> bool:
+        allowed = self.services.config.staff_user_ids
+        in_chat = incoming.sender.chat_id in self.chats
+        return in_chat and (not allowed or incoming.sender.user_id in allowed)
+
+    def _refusal(self, incoming: Incoming) -> list[Outgoing]:
+        text = self.renderer.t("not_staff")
+        return [Outgoing(incoming.sender.chat_id, text, notice=text)]
+
+    async def handle(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
+        staff_action = incoming.kind == "button" or (
+            incoming.kind == "command" and incoming.command in STAFF_COMMANDS
+        )
+        if not staff_action:
+            return []  # ordinary chatter in the staff chat is not for the bot
+        if not self.authorised(incoming):
+            return self._refusal(incoming)
+        if incoming.kind == "button":
+            return await self._press(incoming, now)
+        if incoming.command == "alerts":
+            return await self._open_alerts(incoming)
+        return await self._case(incoming)
+
+    async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
+        ref = incoming.button
+        assert ref is not None
+        if ref.kind != "staff" or not 0 <= ref.b < len(STAFF_ACTIONS):
+            return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
+        action = STAFF_ACTIONS[ref.b]
+        actor = f"{incoming.sender.first_name or 'staff'} ({incoming.sender.user_id})"
+        async with self.services.db.transaction() as conn:
+            alert = await alerts.get_alert(conn, ref.a)
+            if alert is None:
+                return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
+            await alerts.set_status(conn, alert.id, action, now)
+            await alerts.audit(conn, actor, action, now, alert.id, alert.pseudonym)
+            alert = await alerts.get_alert(conn, alert.id)
+            assert alert is not None
+            text = await self.renderer.render(conn, alert)
+        buttons = () if action == "resolved" else one_per_row(self.renderer.buttons(alert))
+        label = self.renderer.t(f"actions.{action}")
+        return [
+            Outgoing(
+                incoming.sender.chat_id,
+                text,
+                buttons,
+                edit_message_id=incoming.message_id,
+                html=True,
+                notice=label,
+            )
+        ]
+
+    async def _open_alerts(self, incoming: Incoming) -> list[Outgoing]:
+        async with self.services.db.transaction() as conn:
+            found = await alerts.open_alerts(conn)
+            if not found:
+                return [Outgoing(incoming.sender.chat_id, self.renderer.t("no_open_alerts"))]
+            return [await self._alert_message(conn, incoming.sender.chat_id, a) for a in found[:20]]
+
+    async def _alert_message(
+        self, conn: aiosqlite.Connection, chat_id: int, alert: alerts.Alert
+    ) -> Outgoing:
+        text = await self.renderer.render(conn, alert)
+        return Outgoing(chat_id, text, one_per_row(self.renderer.buttons(alert)), html=True)
+
+    async def _case(self, incoming: Incoming) -> list[Outgoing]:
+        """/case <alert id>: that alert with her recent answers and EPDS history."""
+        arg = incoming.args.strip().lstrip("#")
+        if not arg.isdigit():
+            return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_usage"))]
+        async with self.services.db.transaction() as conn:
+            alert = await alerts.get_alert(conn, int(arg))
+            if alert is None or alert.mother_id is None:
+                return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_unknown"))]
+            mother = await mothers.by_id(conn, alert.mother_id)
+            history = await alerts.alerts_of(conn, alert.mother_id)
+            out = [await self._alert_message(conn, incoming.sender.chat_id, alert)]
+            if mother is not None and len(history) > 1:
+                older = ", ".join(
+                    f"#{a.id} {a.rule} ({a.status})" for a in history if a.id != alert.id
+                )
+                out.append(Outgoing(incoming.sender.chat_id, older))
+            return out

@@ -1,0 +1,195 @@
+"""One update being handled: the transaction it runs in and the messages it produces.
+
+Everything a turn writes — answers, assessments, alerts and their outbox rows, the session —
+commits together or not at all, so a crash between the answer and the alert loses neither.
+Crisis replies are kept apart from other replies so they always go out first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import iso
+from bot.content import DEFAULT_LANGUAGE, clinic_variables
+from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, one_per_row
+from bot.engine import (
+    AnswerSaved,
+    Ask,
+    Env,
+    Event,
+    Say,
+    SessionState,
+)
+from bot.storage import dialog, mothers
+from bot.storage.mothers import Mother
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+def language_for(code: str | None) -> str:
+    """Preselect from Telegram's language: Ukrainian for uk/ru/be speakers, English otherwise."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    return "uk" if code.split("-")[0].lower() in ("uk", "ru", "be") else "en"
+
+
+@dataclass
+class Turn:
+    services: Services
+    conn: aiosqlite.Connection
+    incoming: Incoming
+    now: datetime
+    mother: Mother | None
+    crisis: list[Outgoing] = field(default_factory=list)
+    replies: list[Outgoing] = field(default_factory=list)
+    crisis_fired: bool = False
+    unstored: list[AnswerSaved] = field(default_factory=list)
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> str:
+        return iso(self.now)
+
+    @property
+    def chat_id(self) -> int:
+        return self.incoming.sender.chat_id
+
+    @property
+    def mother_id(self) -> int:
+        assert self.mother is not None
+        return self.mother.id
+
+    @property
+    def consented(self) -> bool:
+        return self.mother is not None and self.mother.consent == "given"
+
+    @property
+    def lang(self) -> str:
+        if self.mother is not None:
+            return self.mother.language
+        return language_for(self.incoming.sender.language_code)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        tz = self.mother.timezone if self.mother and self.mother.timezone else None
+        return ZoneInfo(tz or self.services.config.timezone)
+
+    def local_today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    def text(self, key: str, **variables: Any) -> str:
+        content = self.services.catalog.content
+        name = self.mother.name if self.mother and self.mother.name else ""
+        base = {**clinic_variables(content, self.lang), "name": name}
+        return content.text(key, self.lang, {**base, **variables})
+
+    def say(self, key: str, buttons: list[Button] | None = None, **variables: Any) -> None:
+        self.replies.append(
+            Outgoing(self.chat_id, self.text(key, **variables), one_per_row(buttons or []))
+        )
+
+    def env(self) -> Env:
+        variables: dict[str, Any] = {"language": self.lang}
+        if self.mother is not None:
+            variables.update(
+                name=self.mother.name or "",
+                checkin_time=self.mother.checkin_time,
+                timezone=self.mother.timezone or self.services.config.timezone,
+            )
+            if self.mother.baby_birth_date:
+                days = (self.local_today() - date.fromisoformat(self.mother.baby_birth_date)).days
+                variables.update(days_postpartum=days, weeks_postpartum=days // 7)
+        return Env(lang=self.lang, today=self.local_today(), variables=variables)
+
+    async def reload_mother(self) -> None:
+        self.mother = await mothers.by_chat(self.conn, self.chat_id)
+
+    async def store_pending_answers(self) -> None:
+        """Answers given before consent live only in the session; consent lets them be kept."""
+        for event in self.unstored:
+            await dialog.add_answer(
+                self.conn, self.mother_id, event.flow, event.key, event.value, self.now
+            )
+        self.unstored.clear()
+
+    async def erase_mother(self) -> None:
+        if self.mother is None:
+            return
+        await self.conn.execute("DELETE FROM mothers WHERE id = ?", (self.mother.id,))
+        self.mother = None
+
+    def render(self, events: list[Event]) -> list[Outgoing]:
+        """Turn the engine's Say/Ask events into messages; other events are applied elsewhere."""
+        out = []
+        for event in events:
+            if isinstance(event, Say) and event.text.strip():
+                out.append(Outgoing(self.chat_id, event.text))
+            elif isinstance(event, Ask):
+                text = f"{event.text}\n\n{event.hint}" if event.hint else event.text
+                buttons = [
+                    Button(label, ButtonRef("answer", event.seq, index))
+                    for index, label in enumerate(event.options)
+                ]
+                out.append(Outgoing(self.chat_id, text, one_per_row(buttons)))
+        return out
+
+    async def save_session(self, state: SessionState | None, paused: bool = False) -> None:
+        if self.mother is None:
+            return
+        await dialog.save_session(self.conn, self.mother_id, state, self.now, paused)
+        if state is not None and state.seq > self.mother.ask_seq:
+            await mothers.update(self.conn, self.mother_id, self.now, ask_seq=state.seq)
+            self.mother.ask_seq = state.seq
+
+    async def defer(self, messages: list[Outgoing]) -> None:
+        """Hold back what the flow would have said after a crisis reply, until she continues."""
+        if self.mother is None or not messages:
+            return
+        payload = [_to_json(message) for message in messages]
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO deferred_messages (mother_id, payload) VALUES (?, ?)",
+            (self.mother_id, json.dumps(payload, ensure_ascii=False)),
+        )
+
+    async def take_deferred(self) -> list[Outgoing]:
+        if self.mother is None:
+            return []
+        async with self.conn.execute(
+            "SELECT payload FROM deferred_messages WHERE mother_id = ?", (self.mother_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        await self.clear_deferred()
+        return [_from_json(self.chat_id, item) for item in json.loads(row[0])] if row else []
+
+    async def clear_deferred(self) -> None:
+        if self.mother is not None:
+            await self.conn.execute(
+                "DELETE FROM deferred_messages WHERE mother_id = ?", (self.mother_id,)
+            )
+
+    def result(self) -> list[Outgoing]:
+        return self.crisis + self.replies
+
+
+def _to_json(message: Outgoing) -> dict[str, Any]:
+    rows = [
+        [[b.label, b.ref.kind, b.ref.a, b.ref.b, b.ref.action] for b in row]
+        for row in message.buttons
+    ]
+    return {"text": message.text, "buttons": rows}
+
+
+def _from_json(chat_id: int, data: dict[str, Any]) -> Outgoing:
+    rows = tuple(
+        tuple(Button(label, ButtonRef(kind, a, b, action)) for label, kind, a, b, action in row)
+        for row in data["buttons"]
+    )
+    return Outgoing(chat_id, data["text"], rows)

@@ -1,0 +1,136 @@
+"""The staff alert as staff read it: priority first, then who, why, the answers behind it.
+
+Rendered at send time from the database, so a repeat or an edit after a button press shows the
+current status, and an alert whose mother erased her data shows no personal text.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import parse_iso
+from bot.content import Content, pick
+from bot.conversation.messages import Button, ButtonRef
+from bot.safety.escalation import Escalation
+from bot.storage import dialog, mothers
+from bot.storage.alerts import Alert
+
+STAFF_ACTIONS = ("acknowledged", "contacted", "resolved")
+BUTTON_KEYS = ("acknowledge", "contacted", "resolved")
+
+
+def _local(stamp: str, zone: ZoneInfo) -> str:
+    return parse_iso(stamp).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+class AlertRenderer:
+    def __init__(self, content: Content, escalation: Escalation, lang: str, zone: ZoneInfo):
+        self.content = content
+        self.escalation = escalation
+        self.lang = lang
+        self.zone = zone
+
+    def t(self, key: str, **variables: Any) -> str:
+        escaped = {k: html.escape(str(v)) for k, v in variables.items()}
+        return self.content.text(f"staff.{key}", self.lang, escaped)
+
+    def buttons(self, alert: Alert) -> list[Button]:
+        return [
+            Button(self.t(f"buttons.{key}"), ButtonRef("staff", alert.id, index))
+            for index, key in enumerate(BUTTON_KEYS)
+        ]
+
+    async def render(self, conn: aiosqlite.Connection, alert: Alert) -> str:
+        lines = [
+            f"<b>{self.t(f'header.{alert.priority}')}</b>",
+            self.t("fields.alert", id=alert.id),
+        ]
+        lines.append(self.t("fields.reason", reason=self._reason(alert)))
+        lines += self._detail_lines(alert.detail)
+        mother = await mothers.by_id(conn, alert.mother_id) if alert.mother_id else None
+        if mother is None:
+            lines.append(self.t("fields.erased"))
+        else:
+            lines += await self._mother_lines(conn, mother)
+        lines.append(self.t("fields.local_time", time=_local(alert.created_at, self.zone)))
+        lines += await self._status_lines(conn, alert.id)
+        return "\n".join(lines)
+
+    def _reason(self, alert: Alert) -> str:
+        rule = next((r for r in self.escalation.rules if r.id == alert.rule), None)
+        return pick(rule.label, self.lang) if rule and rule.label else alert.rule
+
+    def _detail_lines(self, detail: dict[str, Any]) -> list[str]:
+        lines = []
+        category = detail.get("category")
+        if category:
+            label_key = f"crisis_lexicon.categories.{category}"
+            label = (
+                self.content.text(label_key, self.lang)
+                if self.content.has_text(label_key)
+                else category
+            )
+            lines.append(self.t("fields.category", category=label))
+        if detail.get("message"):
+            lines.append(self.t("fields.message", message=detail["message"]))
+        if detail.get("score") is not None:
+            lines.append(
+                self.t("fields.score", score=f"{detail['score']} ({detail.get('kind', '')})")
+            )
+        if "value" in detail and detail.get("key"):
+            lines.append(self.t("fields.score", score=f"{detail['key']} = {detail['value']}"))
+        flag = self.escalation.thresholds.get("epds_3a_flag")
+        epds_3a = detail.get("epds_3a")
+        if flag is not None and epds_3a is not None and epds_3a >= flag:
+            lines.append(self.t("fields.epds_3a", value=epds_3a, flag=int(flag)))
+        return lines
+
+    async def _mother_lines(self, conn: aiosqlite.Connection, mother: mothers.Mother) -> list[str]:
+        name = mother.name or mother.first_name or mother.pseudonym
+        link = f'<a href="tg://user?id={mother.chat_id}">profile</a>'
+        if mother.username:
+            link += f" @{html.escape(mother.username)}"
+        lines = [self.t("fields.who", name=name, link="\x00").replace("\x00", link)]
+        answers = await dialog.recent_answers(conn, mother.id, limit=6)
+        if answers:
+            lines.append(self.t("fields.last_answers"))
+            for flow, key, value, stamp in answers:
+                shown = html.escape(f"{flow}.{key}: {str(value)[:80]}")
+                lines.append(f"• {shown} ({_local(stamp, self.zone)})")
+        history = await dialog.assessments(conn, mother.id, "epds", limit=4)
+        if history:
+            parts = ", ".join(
+                f"{score} ({_local(stamp, self.zone)[:10]})" for score, _, stamp in history
+            )
+            lines.append(self.t("fields.epds_history", history=parts))
+        return lines
+
+    async def _status_lines(self, conn: aiosqlite.Connection, alert_id: int) -> list[str]:
+        async with conn.execute(
+            "SELECT actor, action, at FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        lines = []
+        for row in rows:
+            if row["action"] not in STAFF_ACTIONS:
+                continue
+            action = self.t(f"actions.{row['action']}")
+            lines.append(
+                "✅ "
+                + self.t(
+                    "fields.status",
+                    action=action,
+                    who=row["actor"],
+                    time=_local(row["at"], self.zone),
+                )
+            )
+        return lines
+
+
+def now_local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")

@@ -1,0 +1,162 @@
+"""Escalation rules from ``content/escalation.yaml``: which answers, scores and messages reach
+the clinic's staff, and how urgently.
+
+Thresholds are data (defaults from the clinical notes) so the clinic can change a cut-off without
+a Python change; conditions are safe expressions over the trigger's values and the thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.content import check_text_leaf
+from bot.engine.expr import ExpressionError, evaluate, names_in
+from bot.yamlsrc import Problem, ValidationFailed, YMap, display_path, line_of, load_yaml
+
+PRIORITIES = ("urgent", "routine")
+SOURCES = ("answer", "assessment", "text", "schedule")
+# Values each kind of trigger offers to conditions, besides the thresholds.
+SOURCE_VARIABLES = {
+    "answer": {"value", "low_streak"},
+    "assessment": {"score", "previous_score", "epds_3a"} | {f"q{n}" for n in range(1, 11)},
+    "text": {"category"},
+    "schedule": {"days_since_low"},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    priority: str
+    source: str
+    when: str | None
+    flow: str | None = None
+    key: str | None = None
+    kind: str | None = None
+    crisis_reply: bool = False
+    label: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    rule: Rule
+    detail: dict[str, Any]
+    category: str | None = None
+
+    @property
+    def priority(self) -> str:
+        return self.rule.priority
+
+
+@dataclass
+class Escalation:
+    rules: list[Rule]
+    thresholds: dict[str, float]
+
+    def _fire(self, source: str, values: dict[str, Any], **match: str | None) -> list[Rule]:
+        fired = []
+        for rule in self.rules:
+            if rule.source != source:
+                continue
+            if any(getattr(rule, name) not in (None, wanted) for name, wanted in match.items()):
+                continue
+            if rule.when is None or evaluate(rule.when, {**self.thresholds, **values}):
+                fired.append(rule)
+        return fired
+
+    def on_answer(self, flow: str, key: str, values: dict[str, Any]) -> list[Trigger]:
+        rules = self._fire("answer", values, flow=flow, key=key)
+        return [Trigger(rule, {"flow": flow, "key": key, **values}) for rule in rules]
+
+    def on_assessment(self, kind: str, values: dict[str, Any]) -> list[Trigger]:
+        rules = self._fire("assessment", values, kind=kind)
+        return [Trigger(rule, {"kind": kind, **values}) for rule in rules]
+
+    def on_text(self, category: str) -> list[Trigger]:
+        rules = self._fire("text", {"category": category})
+        return [Trigger(rule, {"category": category}, category) for rule in rules]
+
+    def on_schedule(self, kind: str, values: dict[str, Any]) -> list[Trigger]:
+        rules = self._fire("schedule", values, kind=kind)
+        return [Trigger(rule, {"kind": kind, **values}) for rule in rules]
+
+    def threshold(self, name: str) -> float:
+        return self.thresholds[name]
+
+
+def _parse_rule(raw: Any, file: str, thresholds: set[str], problems: list[Problem]) -> Rule | None:
+    line = line_of(raw)
+    if not isinstance(raw, YMap):
+        problems.append(Problem(file, line, "a rule must be a mapping"))
+        return None
+    before = len(problems)
+    if not raw.get("id"):
+        problems.append(Problem(file, line, "a rule needs an 'id'"))
+    if raw.get("priority") not in PRIORITIES:
+        problems.append(Problem(file, line, f"priority must be one of {PRIORITIES}"))
+    source = raw.get("on")
+    if source not in SOURCES:
+        problems.append(Problem(file, line, f"'on' must be one of {SOURCES}"))
+        return None
+    when = raw.get("when")
+    if when is not None:
+        try:
+            unknown = names_in(str(when)) - thresholds - SOURCE_VARIABLES[source]
+        except ExpressionError as exc:
+            problems.append(Problem(file, raw.line_of("when"), str(exc)))
+        else:
+            for name in sorted(unknown):
+                problems.append(Problem(file, raw.line_of("when"), f"unknown name '{name}'"))
+    if "label" in raw:
+        problems += check_text_leaf(raw["label"], file, f"rule '{raw.get('id')}' label")
+    if len(problems) > before:
+        return None
+    return Rule(
+        id=str(raw["id"]),
+        priority=str(raw["priority"]),
+        source=str(source),
+        when=None if when is None else str(when),
+        flow=raw.get("flow"),
+        key=raw.get("key"),
+        kind=raw.get("kind"),
+        crisis_reply=bool(raw.get("crisis_reply", False)),
+        label=dict(raw.get("label") or {}),
+    )
+
+
+def load_escalation(path: Path) -> tuple[Escalation | None, list[Problem]]:
+    data, problems = load_yaml(path)
+    if problems:
+        return None, problems
+    file = display_path(path)
+    if not isinstance(data, YMap):
+        return None, [Problem(file, 1, "expected 'thresholds' and 'rules'")]
+    raw_thresholds = data.get("thresholds") or {}
+    thresholds: dict[str, float] = {}
+    for name, value in raw_thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Problem(file, raw_thresholds.line_of(name), f"{name} must be a number"))
+        else:
+            thresholds[str(name)] = value
+    rules = []
+    seen: set[str] = set()
+    for raw in data.get("rules") or []:
+        rule = _parse_rule(raw, file, set(thresholds), problems)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            problems.append(Problem(file, line_of(raw), f"duplicate rule id '{rule.id}'"))
+        seen.add(rule.id)
+        rules.append(rule)
+    if not rules:
+        problems.append(Problem(file, data.line, "no valid rules"))
+    return Escalation(rules, thresholds), problems
+
+
+def require_escalation(path: Path) -> Escalation:
+    escalation, problems = load_escalation(path)
+    if problems or escalation is None:
+        raise ValidationFailed(problems)
+    return escalation

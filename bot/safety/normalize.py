@@ -1,0 +1,97 @@
+"""Text normalisation for crisis detection.
+
+Mothers write at 3 a.m. on a phone: mixed case, three kinds of apostrophe, a Latin "o" inside a
+Cyrillic word (the keyboards share keys), stretched letters ("dieeee", "помрууу"), no
+punctuation or too much of it. The lexicon should not have to spell out every such variant, so
+both the message and every lexicon pattern are reduced to one canonical form first:
+
+* Unicode NFKC (full-width letters, ligatures), case-folding, stress marks removed, ``ё`` → ``е``
+  and ``ґ`` → ``г`` (most phones make ``ґ`` hard to reach, so it is often typed as ``г``);
+* every apostrophe variant (' ’ ʼ ` ´ ′ …) → ``'``, kept only between two letters;
+* in a word that mixes Latin and Cyrillic letters, look-alike letters are mapped to the word's
+  script ("пoмepти" with Latin o, e → all Cyrillic; "kіll" with Cyrillic і → all Latin);
+* any run of a repeated letter → one letter ("killl", "kil" and "kill" all become "kil";
+  "життя" becomes "житя"), which also absorbs the common typo of a missing double letter;
+* everything that is not a letter, digit or apostrophe → a single space.
+
+:func:`normalize` is idempotent and never raises; it is plain ``str`` and ``re`` work, so a
+20,000-character message takes about a millisecond.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Apostrophe look-alikes: ASCII quote, right/left single quotes, modifier letter apostrophe,
+# modifier turned comma, grave accent, acute accent, prime, full-width apostrophe.
+_APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4\u2032\uff07\u201b"
+_TO_APOSTROPHE = str.maketrans(dict.fromkeys(_APOSTROPHES, "'"))
+
+# Combining grave and acute accents: stress marks in Ukrainian and Russian teaching texts.
+_STRESS = re.compile("[\u0300\u0301]")
+
+# Letters that look alike in Latin and Cyrillic (lower case, after case-folding). Upper-case
+# look-alikes are included through their lower-case forms: Latin "H" folds to "h" and Cyrillic
+# "Н" to "н", so h ↔ н; likewise b ↔ в, m ↔ м, t ↔ т, k ↔ к.
+_LATIN_TO_CYRILLIC = {
+    "a": "а",
+    "b": "в",
+    "c": "с",
+    "e": "е",
+    "h": "н",
+    "i": "і",
+    "k": "к",
+    "m": "м",
+    "o": "о",
+    "p": "р",
+    "t": "т",
+    "x": "х",
+    "y": "у",
+}
+_CYRILLIC_TO_LATIN = {cyr: lat for lat, cyr in _LATIN_TO_CYRILLIC.items()}
+_TO_CYRILLIC = str.maketrans(_LATIN_TO_CYRILLIC)
+_TO_LATIN = str.maketrans(_CYRILLIC_TO_LATIN)
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[a-z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_NON_WORD = re.compile(r"[^\w']+|_+")
+_LONE_APOSTROPHE = re.compile(r"'+(?![^\W\d_])|(?<![^\W\d_])'+|'{2,}")
+_REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of ``text`` that lexicon patterns are matched against."""
+    text = unicodedata.normalize("NFKC", text.translate(_TO_APOSTROPHE))
+    text = _STRESS.sub("", text.casefold())
+    text = unicodedata.normalize("NFKC", text).translate(_TO_APOSTROPHE)
+    text = text.replace("ё", "е").replace("ґ", "г")
+    text = _NON_WORD.sub(" ", text)
+    text = _LONE_APOSTROPHE.sub(" ", text)
+    if _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _LETTERS.sub(_fix_script, text)
+    text = _REPEATED_LETTER.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _fix_script(match: re.Match[str]) -> str:
+    """Map look-alike letters of a mixed-script word to the script the word is really in.
+
+    A letter that exists in only one script (``d``, ``л``) decides; if the word has such
+    letters from both scripts it is left alone (two words typed without a space). A word made
+    only of look-alikes goes to its majority script, Cyrillic on a tie: the clinic is in Kyiv.
+    """
+    word = match.group()
+    latin = _LATIN.findall(word)
+    cyrillic = _CYRILLIC.findall(word)
+    if not latin or not cyrillic:
+        return word
+    latin_only = any(ch not in _LATIN_TO_CYRILLIC for ch in latin)
+    cyrillic_only = any(ch not in _CYRILLIC_TO_LATIN for ch in cyrillic)
+    if latin_only and cyrillic_only:
+        return word
+    if cyrillic_only or (not latin_only and len(cyrillic) >= len(latin)):
+        return word.translate(_TO_CYRILLIC)
+    return word.translate(_TO_LATIN)

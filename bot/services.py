@@ -1,0 +1,102 @@
+"""Everything the bot needs, loaded and validated once: configuration, content, flows, rules.
+
+``main.py check`` and start-up share :func:`validate_all`, so the bot refuses to start on exactly
+the problems ``check`` reports, each with file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.config import Config
+from bot.content import Content, load_content
+from bot.conversation.host_calls import HOST_CALLS
+from bot.engine import Engine, Flow, load_flows
+from bot.safety.escalation import Escalation, load_escalation
+from bot.storage import Database
+from bot.yamlsrc import Problem, ValidationFailed
+
+LEXICON_FILE = "crisis_lexicon.yaml"
+ESCALATION_FILE = "escalation.yaml"
+
+
+class CrisisMatchLike(Protocol):
+    category: str
+    entry_id: str
+    language: str
+
+
+class Detector(Protocol):
+    def detect(self, text: str) -> CrisisMatchLike | None: ...
+
+    def is_retraction(self, text: str) -> bool: ...
+
+
+@dataclass
+class Catalog:
+    """The validated YAML data: content, flows, escalation rules and the crisis lexicon."""
+
+    content: Content
+    flows: dict[str, Flow]
+    escalation: Escalation
+    detector: Detector
+
+    @property
+    def engine(self) -> Engine:
+        return Engine(self.flows, self.content)
+
+
+def _lexicon(content_dir: Path) -> tuple[Detector | None, list[Problem]]:
+    from bot.safety.detector import CrisisDetector, validate_lexicon
+
+    path = content_dir / LEXICON_FILE
+    errors = validate_lexicon(path)
+    if errors:
+        return None, [_as_problem(error) for error in errors]
+    return CrisisDetector.from_yaml(path), []
+
+
+def _as_problem(error: str) -> Problem:
+    file, _, rest = error.partition(":")
+    line, _, message = rest.partition(":")
+    return Problem(file, int(line) if line.isdigit() else 1, message.strip() or error)
+
+
+def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, list[Problem]]:
+    content, problems = load_content(content_dir)
+    flows, flow_problems = load_flows(dialogs_dir, content, frozenset(HOST_CALLS))
+    escalation, rule_problems = load_escalation(content_dir / ESCALATION_FILE)
+    detector, lexicon_problems = _lexicon(content_dir)
+    problems += flow_problems + rule_problems + lexicon_problems
+    from bot.content.snippets import check_snippets
+
+    problems += check_snippets(content)
+    if problems or escalation is None or detector is None:
+        return None, problems
+    return Catalog(content, flows, escalation, detector), []
+
+
+def load_catalog(config: Config) -> Catalog:
+    catalog, problems = validate_all(config.dialogs_dir, config.content_dir)
+    if catalog is None:
+        raise ValidationFailed(problems)
+    return catalog
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    catalog: Catalog
+    engine: Engine
+
+    @classmethod
+    async def start(cls, config: Config, catalog: Catalog | None = None) -> Services:
+        catalog = catalog or load_catalog(config)
+        db = await Database.open(config.database_path)
+        return cls(config, db, catalog, catalog.engine)
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,266 @@
+"""Alerts, the durable outbox that delivers them, and the audit log of staff actions.
+
+An alert and its outbox row are written on the caller's connection, inside the same transaction
+as the answer that triggered it: if the process dies after the commit the worker still finds
+the row; if it dies before, neither exists and the redelivered update triggers both again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import iso
+
+URGENT, ROUTINE = "urgent", "routine"
+LANE = {URGENT: 0, ROUTINE: 5}
+NOTICE_LANE = 1
+
+
+@dataclass
+class Alert:
+    id: int
+    mother_id: int | None
+    pseudonym: str
+    priority: str
+    rule: str
+    category: str | None
+    detail: dict[str, Any]
+    status: str
+    created_at: str
+    delivered_at: str | None
+    acknowledged_at: str | None
+    repeats: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Alert:
+        return cls(
+            id=row["id"],
+            mother_id=row["mother_id"],
+            pseudonym=row["pseudonym"],
+            priority=row["priority"],
+            rule=row["rule"],
+            category=row["category"],
+            detail=json.loads(row["detail"]),
+            status=row["status"],
+            created_at=row["created_at"],
+            delivered_at=row["delivered_at"],
+            acknowledged_at=row["acknowledged_at"],
+            repeats=row["repeats"],
+        )
+
+
+@dataclass
+class OutboxItem:
+    id: int
+    alert_id: int | None
+    mother_id: int | None
+    kind: str
+    chat_id: int | None
+    priority: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def create_alert(
+    conn: aiosqlite.Connection,
+    *,
+    mother_id: int,
+    pseudonym: str,
+    priority: str,
+    rule: str,
+    category: str | None,
+    detail: dict[str, Any],
+    dedup_key: str,
+    now: datetime,
+) -> int | None:
+    """Write the alert and its outbox row; None when this trigger already has an alert."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO alerts (mother_id, pseudonym, priority, rule, category, detail,"
+        " dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            mother_id,
+            pseudonym,
+            priority,
+            rule,
+            category,
+            json.dumps(detail, ensure_ascii=False),
+            dedup_key,
+            iso(now),
+        ),
+    )
+    if cursor.rowcount != 1:
+        return None
+    alert_id = int(cursor.lastrowid or 0)
+    await enqueue(conn, "staff_alert", LANE[priority], {}, now, alert_id=alert_id)
+    return alert_id
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    kind: str,
+    priority: int,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    alert_id: int | None = None,
+    mother_id: int | None = None,
+    chat_id: int | None = None,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO outbox (alert_id, mother_id, kind, chat_id, priority, payload,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            alert_id,
+            mother_id,
+            kind,
+            chat_id,
+            priority,
+            json.dumps(payload, ensure_ascii=False),
+            iso(now),
+            iso(now),
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+async def due_items(conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    async with conn.execute(
+        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+        " ORDER BY priority, id LIMIT ?",
+        (iso(now), limit),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        OutboxItem(
+            id=r["id"],
+            alert_id=r["alert_id"],
+            mother_id=r["mother_id"],
+            kind=r["kind"],
+            chat_id=r["chat_id"],
+            priority=r["priority"],
+            payload=json.loads(r["payload"]),
+            attempts=r["attempts"],
+        )
+        for r in rows
+    ]
+
+
+async def next_due_at(conn: aiosqlite.Connection) -> str | None:
+    async with conn.execute(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def pending_count(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def mark_sent(
+    conn: aiosqlite.Connection, item_id: int, message_id: int | None, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
+        " WHERE id = ?",
+        (iso(now), message_id, item_id),
+    )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection, item_id: int, error: str, retry_at: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+        " WHERE id = ?",
+        (error[:200], iso(retry_at), item_id),
+    )
+
+
+async def mark_dead(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
+    """Only for messages that can never be delivered (a mother who erased her data)."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", (error[:200], item_id)
+    )
+
+
+async def get_alert(conn: aiosqlite.Connection, alert_id: int) -> Alert | None:
+    async with conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
+        row = await cursor.fetchone()
+    return Alert.from_row(row) if row else None
+
+
+async def open_alerts(conn: aiosqlite.Connection) -> list[Alert]:
+    async with conn.execute(
+        "SELECT * FROM alerts WHERE status != 'resolved' ORDER BY priority = 'routine', id"
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Alert.from_row(r) for r in rows]
+
+
+async def alerts_of(conn: aiosqlite.Connection, mother_id: int, limit: int = 10) -> list[Alert]:
+    async with conn.execute(
+        "SELECT * FROM alerts WHERE mother_id = ? ORDER BY id DESC LIMIT ?", (mother_id, limit)
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Alert.from_row(r) for r in rows]
+
+
+async def mark_delivered(
+    conn: aiosqlite.Connection, alert_id: int, now: datetime, repeat_after: timedelta | None
+) -> None:
+    await conn.execute(
+        "UPDATE alerts SET delivered_at = COALESCE(delivered_at, ?), next_repeat_at = ?"
+        " WHERE id = ?",
+        (iso(now), iso(now + repeat_after) if repeat_after else None, alert_id),
+    )
+
+
+async def set_status(conn: aiosqlite.Connection, alert_id: int, status: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE alerts SET status = ?, next_repeat_at = NULL,"
+        " acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
+        (status, iso(now), alert_id),
+    )
+
+
+async def due_repeats(conn: aiosqlite.Connection, now: datetime) -> list[Alert]:
+    """Urgent alerts delivered but still unacknowledged past their repeat time."""
+    async with conn.execute(
+        "SELECT * FROM alerts WHERE status = 'open' AND priority = 'urgent'"
+        " AND next_repeat_at IS NOT NULL AND next_repeat_at <= ?",
+        (iso(now),),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Alert.from_row(r) for r in rows]
+
+
+async def schedule_repeat(
+    conn: aiosqlite.Connection, alert_id: int, now: datetime, repeat_after: timedelta
+) -> None:
+    await conn.execute(
+        "UPDATE alerts SET repeats = repeats + 1, next_repeat_at = ? WHERE id = ?",
+        (iso(now + repeat_after), alert_id),
+    )
+
+
+async def audit(
+    conn: aiosqlite.Connection,
+    actor: str,
+    action: str,
+    now: datetime,
+    alert_id: int | None = None,
+    subject: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (actor, action, alert_id, subject, at) VALUES (?, ?, ?, ?, ?)",
+        (actor, action, alert_id, subject, iso(now)),
+    )

@@ -1,0 +1,1 @@
+"""The Telegram adapter: python-telegram-bot routes updates; the conversation service decides."""

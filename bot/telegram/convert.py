@@ -1,0 +1,78 @@
+"""Telegram updates to adapter-neutral ``Incoming`` messages."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.conversation.messages import Incoming, Sender
+from bot.telegram.callbacks import CallbackCodec
+
+MEDIA_KINDS = (
+    "sticker",
+    "photo",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "animation",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+def _sender(update: Update) -> Sender | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    return Sender(
+        chat_id=chat.id,
+        user_id=user.id if user else chat.id,
+        first_name=user.first_name if user else None,
+        username=user.username if user else None,
+        language_code=user.language_code if user else None,
+        chat_type=chat.type,
+    )
+
+
+def _media_kind(message: Message) -> str:
+    return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "unsupported")
+
+
+def to_incoming(update: Update, codec: CallbackCodec) -> Incoming | None:
+    sender = _sender(update)
+    if sender is None or update.channel_post or update.edited_channel_post:
+        return None
+    if update.callback_query is not None:
+        query = update.callback_query
+        ref = codec.decode(query.data)
+        message_id = query.message.message_id if query.message else None
+        kind = "button" if ref is not None else "invalid_button"
+        return Incoming(sender, kind, button=ref, update_id=update.update_id, message_id=message_id)
+    if update.edited_message is not None:
+        text = update.edited_message.text or update.edited_message.caption or ""
+        return Incoming(sender, "other", text=text, other="edited", update_id=update.update_id)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return _text(sender, message, update.update_id)
+    caption = message.caption or ""
+    return Incoming(
+        sender, "other", text=caption, other=_media_kind(message), update_id=update.update_id
+    )
+
+
+def _text(sender: Sender, message: Message, update_id: int) -> Incoming:
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if entity is not None and entity.type == "bot_command" and entity.offset == 0:
+        command = text[1 : entity.length].split("@")[0].lower()
+        args = text[entity.length :].strip()
+        return Incoming(
+            sender, "command", text=text, command=command, args=args, update_id=update_id
+        )
+    return Incoming(sender, "text", text=text, update_id=update_id, message_id=message.message_id)

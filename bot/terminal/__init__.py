@@ -1,0 +1,1 @@
+"""The terminal adapter: the same bot, flows and database, in a terminal."""

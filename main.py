@@ -1,0 +1,105 @@
+"""Poruch command line: ``run`` the bot, ``chat`` in the terminal, ``check`` the YAML."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import Config, ConfigError, load_config
+from bot.logs import setup_logging
+from bot.services import Services, load_catalog, validate_all
+from bot.yamlsrc import ValidationFailed
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: set it to the token from @BotFather "
+    "(or run 'python main.py chat' to try the bot in a terminal)."
+)
+BANNER = (
+    "┌──────────────────────────────────────────────────────────────────┐\n"
+    "│ TELEGRAM_BOT_TOKEN is not set, so here is the local terminal chat │\n"
+    "│ (same flows, same database). Set the token to run on Telegram.   │\n"
+    "└──────────────────────────────────────────────────────────────────┘"
+)
+
+
+def cmd_check(config: Config) -> int:
+    _, problems = validate_all(config.dialogs_dir, config.content_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print("All dialogs and content are valid.")
+    return 0
+
+
+async def _chat(config: Config) -> None:
+    from bot.terminal.chat import run_chat
+
+    services = await Services.start(config)
+    try:
+        await run_chat(services)
+    finally:
+        await services.close()
+
+
+async def _run(config: Config) -> None:
+    from bot.telegram.app import run_polling
+
+    services = await Services.start(config)
+    try:
+        await run_polling(services)
+    finally:
+        await services.close()
+
+
+def cmd_run(config: Config) -> int:
+    if not config.token:
+        if sys.stdin.isatty():
+            print(BANNER)
+            return cmd_chat(config)
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    load_catalog(config)
+    if config.staff_chat_id is None:
+        print(
+            "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
+            file=sys.stderr,
+        )
+    asyncio.run(_run(config))
+    return 0
+
+
+def cmd_chat(config: Config) -> int:
+    load_catalog(config)
+    asyncio.run(_chat(config))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.log_level)
+    try:
+        return COMMANDS[args.command](config)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
