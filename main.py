@@ -1,16 +1,24 @@
-"""Poruch command line: ``run`` the bot, ``chat`` in the terminal, ``check`` the YAML."""
+"""Poruch command line: ``run`` the bot, ``chat`` in the terminal, ``check`` the YAML,
+``status`` for monitoring, ``backup PATH`` while the bot runs, ``restore PATH`` while it is stopped.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from bot.ops.commands import cmd_backup, cmd_restore, cmd_status
+from bot.ops.runlock import AlreadyRunning, run_lock
 from bot.services import Services, load_catalog, validate_all
 from bot.yamlsrc import ValidationFailed
+
+log = logging.getLogger("poruch.main")
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: set it to the token from @BotFather "
@@ -46,11 +54,11 @@ async def _chat(config: Config) -> None:
 
 
 async def _run(config: Config) -> None:
-    from bot.telegram.app import run_polling
+    from bot.telegram.app import run_bot
 
     services = await Services.start(config)
     try:
-        await run_polling(services)
+        await run_bot(services)
     finally:
         await services.close()
 
@@ -68,30 +76,53 @@ def cmd_run(config: Config) -> int:
             "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
             file=sys.stderr,
         )
-    asyncio.run(_run(config))
+    try:
+        with run_lock(config.database_path):
+            asyncio.run(_run(config))
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception:
+        # Logged, not printed: the traceback of a failed request can quote the token.
+        log.critical("bot_crashed", exc_info=True)
+        return 1
     return 0
 
 
 def cmd_chat(config: Config) -> int:
     load_catalog(config)
-    asyncio.run(_chat(config))
+    try:
+        with run_lock(config.database_path):
+            asyncio.run(_chat(config))
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 
-COMMANDS = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check}
+COMMANDS = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check, "status": cmd_status}
+PATH_COMMANDS: dict[str, Callable[[Config, Path], int]] = {
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
-    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do")
+    parser.add_argument("command", choices=sorted({**COMMANDS, **PATH_COMMANDS}), help="what to do")
+    parser.add_argument("path", nargs="?", type=Path, help="backup/restore: the backup file")
     args = parser.parse_args(argv)
+    if args.command in PATH_COMMANDS and args.path is None:
+        parser.error(f"{args.command} needs a PATH (the backup file)")
     try:
         config = load_config()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(config.log_level)
+    setup_logging(config.log_level, config.log_format, (config.token, config.webhook_secret))
     try:
+        if args.command in PATH_COMMANDS:
+            return PATH_COMMANDS[args.command](config, args.path)
         return COMMANDS[args.command](config)
     except ValidationFailed as exc:
         for problem in exc.problems:

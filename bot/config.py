@@ -6,11 +6,14 @@ know at once what to fix, and a half-configured bot that drops alerts is worse t
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -46,6 +49,11 @@ class Config:
     alert_repeat_minutes: float = 15.0
     quiet_hours: QuietHours | None = QuietHours(22 * 60, 8 * 60)
     log_level: str = "INFO"
+    log_format: str = "kv"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
     send_rate_per_second: float = 30.0
     dialogs_dir: Path = Path("dialogs")
     content_dir: Path = Path("content")
@@ -132,6 +140,56 @@ def _level(name: str, raw: str) -> str:
     return level
 
 
+def _log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("kv", "json"):
+        raise ConfigError(f"{name} must be kv (key=value lines) or json, got {raw!r}")
+    return value
+
+
+def _webhook_url(name: str, raw: str) -> str | None:
+    """Telegram only posts to https URLs; an empty value means long polling."""
+    if not raw.strip():
+        return None
+    parts = urlsplit(raw.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            f"{name} must be the public https:// address Telegram posts updates to, such as "
+            f"https://bot.example.org/telegram (or empty for long polling), got {raw!r}"
+        )
+    return raw.strip()
+
+
+def _listen(name: str, raw: str) -> str:
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1, got {raw!r}"
+        ) from None
+
+
+def _port(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name} must be a TCP port number from 1 to 65535, got {raw!r}")
+    return int(raw)
+
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _secret(name: str, raw: str) -> str | None:
+    """Telegram's rule for ``secret_token``; the value itself is never echoed back."""
+    if not raw.strip():
+        return None
+    if not _SECRET_TOKEN.fullmatch(raw.strip()):
+        raise ConfigError(
+            f"{name} must be 1 to 256 characters from A-Z, a-z, 0-9, _ and - "
+            "(Telegram's rule for webhook secrets)"
+        )
+    return raw.strip()
+
+
 # variable name -> (Config field, parser)
 VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "TELEGRAM_BOT_TOKEN": ("token", lambda _n, raw: raw.strip() or None),
@@ -148,6 +206,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ALERT_REPEAT_MINUTES": ("alert_repeat_minutes", _minutes),
     "QUIET_HOURS": ("quiet_hours", _quiet),
     "LOG_LEVEL": ("log_level", _level),
+    "LOG_FORMAT": ("log_format", _log_format),
+    "BOT_WEBHOOK_URL": ("webhook_url", _webhook_url),
+    "BOT_WEBHOOK_LISTEN": ("webhook_listen", _listen),
+    "BOT_WEBHOOK_PORT": ("webhook_port", _port),
+    "BOT_WEBHOOK_SECRET": ("webhook_secret", _secret),
     "SEND_RATE_PER_SECOND": ("send_rate_per_second", _rate),
     "DIALOGS_DIR": ("dialogs_dir", lambda _n, raw: Path(raw)),
     "CONTENT_DIR": ("content_dir", lambda _n, raw: Path(raw)),

@@ -58,7 +58,9 @@ def _yaml12_booleans() -> None:
     }
     _LineLoader.yaml_implicit_resolvers = resolvers
     _LineLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
     )
 
 

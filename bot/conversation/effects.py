@@ -20,6 +20,7 @@ from bot.engine import (
     ShowSnippet,
 )
 from bot.safety.escalation import Trigger
+from bot.scheduling.replies import note_quiet_hours
 from bot.storage import dialog, mothers
 
 
@@ -59,6 +60,8 @@ async def _profile(turn: Turn, event: SetProfile) -> None:
         return
     await mothers.update(turn.conn, turn.mother_id, turn.now, **{event.field: event.value})
     await turn.reload_mother()
+    if event.field == "checkin_time":
+        note_quiet_hours(turn, str(event.value))
 
 
 async def _assessment(turn: Turn, event: RecordAssessment) -> None:

@@ -65,3 +65,7 @@ async def pause(turn: Turn) -> list[Outgoing]:
 async def resume(turn: Turn) -> list[Outgoing]:
     await mothers.update(turn.conn, turn.mother_id, turn.now, status="active")
     return []
+
+
+# The journey's actions (/learn, /mood, /export, /delete) register themselves when imported.
+from bot.conversation import journey_calls  # noqa: E402, F401

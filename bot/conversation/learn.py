@@ -18,13 +18,18 @@ async def seen_ids(turn: Turn) -> set[str]:
 
 
 async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = None) -> bool:
-    """Send the next unseen snippet of ``topic`` (or ``snippet_id``); False if none is left."""
+    """Send the next unseen snippet of ``topic`` (or ``snippet_id``); False if none is left.
+
+    With both, the named snippet is a preference (a check-in's "guilt" answer prefers the text
+    on expectations): once she has read it, the topic's next unseen snippet is shown instead,
+    so a daily check-in never repeats the same text.
+    """
     content = turn.services.catalog.content
     all_snippets = snippets(content)
-    if snippet_id is not None:
-        chosen = next((s for s in all_snippets if s.id == snippet_id), None)
-    else:
-        chosen = next_unseen(all_snippets, await seen_ids(turn), topic)
+    seen = await seen_ids(turn)
+    chosen = next((s for s in all_snippets if s.id == snippet_id), None)
+    if snippet_id is None or (topic is not None and (chosen is None or chosen.id in seen)):
+        chosen = next_unseen(all_snippets, seen, topic)
     if chosen is None:
         return False
     turn.replies.append(Outgoing(turn.chat_id, snippet_text(content, chosen, turn.lang)))

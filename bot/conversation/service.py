@@ -7,12 +7,14 @@ order. Each call is one database transaction; crisis replies always come first i
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.clock import utcnow
 from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
-from bot.conversation.messages import Incoming, Outgoing
+from bot.conversation.menu import run_menu_action
+from bot.conversation.messages import Incoming, Outgoing, Sender
 from bot.conversation.staff import StaffDesk
 from bot.conversation.turn import Turn, language_for
 from bot.engine import (
@@ -47,6 +49,10 @@ class Conversation:
             return await self.staff.handle(incoming, now)
         if incoming.sender.chat_type != "private":
             return []
+        if incoming.kind == "other" and incoming.other in ("blocked", "unblocked"):
+            if incoming.other == "blocked":
+                await self.mark_blocked(incoming.sender.chat_id, now)
+            return []
         try:
             async with self.services.db.transaction() as conn:
                 if incoming.update_id is not None and not await dialog.claim_update(
@@ -64,6 +70,44 @@ class Conversation:
             lang = language_for(incoming.sender.language_code)
             text = self.services.catalog.content.text("ui.error", lang)
             return [Outgoing(incoming.sender.chat_id, text)]
+
+    async def scheduled_turn(
+        self, chat_id: int, now: datetime, compose: Callable[[Turn], Awaitable[None]]
+    ) -> list[Outgoing]:
+        """A turn the bot starts itself (a scheduled prompt): the same transaction, flows and
+        rendering as a reply, so what ``compose`` writes commits with the session it starts."""
+        sender = Sender(chat_id=chat_id, user_id=chat_id)
+        try:
+            async with self.services.db.transaction() as conn:
+                mother = await mothers.by_chat(conn, chat_id)
+                if mother is None:
+                    return []
+                turn = Turn(
+                    self.services, conn, Incoming(sender, "other", other="scheduled"), now, mother
+                )
+                await compose(turn)
+            for hook in turn.after_commit:
+                await hook()
+            return turn.result()
+        except FlowLoopError:
+            log.exception("flow_loop")
+            return []
+
+    async def start_scheduled(
+        self, chat_id: int, flow_id: str, now: datetime | None = None
+    ) -> list[Outgoing]:
+        """Start ``flow_id`` for her on the bot's initiative (the daily check-in prompt)."""
+        return await self.scheduled_turn(
+            chat_id, now or utcnow(), lambda turn: self.start_flow(turn, flow_id)
+        )
+
+    async def mark_blocked(self, chat_id: int, now: datetime) -> None:
+        """She blocked the bot: nothing more is sent until she sends /start again."""
+        async with self.services.db.transaction() as conn:
+            mother = await mothers.by_chat(conn, chat_id)
+            if mother is not None and mother.status != "inactive":
+                await mothers.update(conn, mother.id, now, status="inactive")
+                log.info("mother_inactive mother=%s reason=blocked", mother.pseudonym)
 
     async def _route(self, turn: Turn) -> None:
         incoming = turn.incoming
@@ -84,17 +128,13 @@ class Conversation:
             await self._message(turn)
 
     async def _crisis_text(self, turn: Turn, category: str, entry_id: str) -> None:
-        """Crisis words get the crisis reply first; her words still answer a free-text question."""
+        """Crisis words get the crisis reply first, and the flow pauses on its question.
+
+        Her words are not fed to the flow as an answer (they are not her name or a date);
+        they reach staff in the alert, and "Continue" asks the paused question again.
+        """
         stored = await dialog.load_session(turn.conn, turn.mother_id) if turn.mother else None
-        as_answer = turn.incoming.kind == "text"
-        if stored and as_answer and self.services.engine.accepts_text(stored.state):
-            state, events = self.services.engine.handle(
-                stored.state, TextInput(turn.incoming.text), turn.env()
-            )
-            await apply_events(turn, events)
-            await turn.defer(turn.render(events))
-            await turn.save_session(state, paused=state is not None)
-        elif stored:
+        if stored is not None:
             await turn.save_session(stored.state, paused=True)
         await on_crisis_text(turn, category, entry_id)
 
@@ -145,14 +185,25 @@ class Conversation:
     async def _after_engine(
         self, turn: Turn, state: SessionState | None, events: list[Event]
     ) -> None:
-        await apply_events(turn, events)
-        rendered = turn.render(events)
+        rendered = await self._apply_in_order(turn, events)
         if turn.crisis_fired:
             await turn.defer(rendered)
             await turn.save_session(state, paused=state is not None)
             return
         turn.replies.extend(rendered)
         await turn.save_session(state)
+
+    @staticmethod
+    async def _apply_in_order(turn: Turn, events: list[Event]) -> list[Outgoing]:
+        """Apply and render event by event, so a snippet, chart or file a flow shows lands
+        between the texts exactly where the flow put it."""
+        out: list[Outgoing] = []
+        for event in events:
+            mark = len(turn.replies)
+            await apply_events(turn, [event])
+            out += turn.replies[mark:] + turn.render([event])
+            del turn.replies[mark:]
+        return out
 
     async def _continue(self, turn: Turn) -> None:
         deferred = await turn.take_deferred()
@@ -188,7 +239,7 @@ class Conversation:
             await self._continue(turn)
         elif action.startswith("flow:") and action[5:] in self.services.catalog.flows:
             await self.start_flow(turn, action[5:])
-        else:
+        elif not await run_menu_action(turn, action):
             turn.say("ui.expired")
 
     async def _message(self, turn: Turn) -> None:

@@ -52,6 +52,9 @@ class StaffDesk:
         return [Outgoing(incoming.sender.chat_id, text, notice=text)]
 
     async def handle(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
+        if incoming.kind == "other" and incoming.other == "bot_added":
+            await self._retry_pending(now)
+            return []
         staff_action = incoming.kind == "button" or (
             incoming.kind == "command" and incoming.command in STAFF_COMMANDS
         )
@@ -64,6 +67,11 @@ class StaffDesk:
         if incoming.command == "alerts":
             return await self._open_alerts(incoming)
         return await self._case(incoming)
+
+    async def _retry_pending(self, now: datetime) -> None:
+        """The bot is back in the staff chat: alerts held back by a 403 go out right away."""
+        async with self.services.db.transaction() as conn:
+            await alerts.retry_now(conn, now)
 
     async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         ref = incoming.button

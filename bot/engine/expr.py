@@ -13,6 +13,7 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression, NameNotDefined
 
+
 def days_between(start: Any, end: Any) -> int | None:
     """Whole days from one ISO date to another; None when either is missing or malformed."""
     try:

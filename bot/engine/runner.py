@@ -40,12 +40,6 @@ class Engine:
             return run.state, run.events
         return self._follow(run, step.id, outcome)
 
-    def accepts_text(self, state: SessionState) -> bool:
-        """Whether the waiting question takes free text (so her words are an answer)."""
-        step = self.flows[state.flow].steps[state.step]
-        free_text = getattr(step, "free_text", None)
-        return bool(free_text and free_text())
-
     def reprompt(self, state: SessionState, env: Env) -> list[Event]:
         """Ask the current question again (after a pause), keeping its buttons valid."""
         flow = self.flows[state.flow]

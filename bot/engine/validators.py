@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-KINDS = ("date", "time", "int", "text")
+from bot.engine.timezones import resolve_zone
+
+KINDS = ("date", "time", "int", "text", "timezone")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ def check_text(text: str, max_len: int) -> Result:
     return Valid(cleaned)
 
 
+def check_timezone(text: str) -> Result:
+    zone = resolve_zone(text)
+    return Valid(zone) if zone else Invalid("timezone")
+
+
 def validate(kind: str, options: dict[str, Any], text: str, today: date) -> Result:
     if kind == "date":
         return check_date(text, today, bool(options.get("not_future", True)))
@@ -95,4 +102,6 @@ def validate(kind: str, options: dict[str, Any], text: str, today: date) -> Resu
         return check_time(text)
     if kind == "int":
         return check_int(text, options.get("min"), options.get("max"))
+    if kind == "timezone":
+        return check_timezone(text)
     return check_text(text, int(options.get("max_len", 1000)))

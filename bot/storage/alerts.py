@@ -185,6 +185,13 @@ async def mark_retry(
     )
 
 
+async def retry_now(conn: aiosqlite.Connection, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
+        (iso(now), iso(now)),
+    )
+
+
 async def mark_dead(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
     """Only for messages that can never be delivered (a mother who erased her data)."""
     await conn.execute(

@@ -1,4 +1,4 @@
-"""Small named values the bot keeps across restarts (the callback-signing secret)."""
+"""Small named values the bot keeps across restarts (secrets, the last Telegram contact)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,17 @@ async def get_or_create(db: Database, key: str, make: Callable[[], str]) -> str:
         value = make()
         await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?)", (key, value))
         return value
+
+
+async def get(db: Database, key: str) -> str | None:
+    row = await db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
+    return None if row is None else str(row[0])
+
+
+async def put(db: Database, key: str, value: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -12,25 +12,33 @@ import contextlib
 import logging
 import signal
 import traceback
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.clock import utcnow
 from bot.content import Content, pick
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
-from bot.delivery import DeliveryError, RetryLater, Unreachable
+from bot.delivery import DeliveryError, Unreachable
 from bot.engine import Flow
 from bot.safety.outbox import OutboxWorker
+from bot.scheduling.scheduler import Scheduler
+from bot.sender import Lane, Outcome, Sender, SenderTransport
 from bot.services import Services
 from bot.storage import kv, mothers
 from bot.telegram.callbacks import SECRET_KEY, CallbackCodec, new_secret
 from bot.telegram.convert import to_incoming
+from bot.telegram.groups import track_groups
+from bot.telegram.heartbeat import Heartbeat
 from bot.telegram.transport import TelegramTransport
+from bot.telegram.webhook import start_updates
 
 log = logging.getLogger("poruch.telegram")
-URGENT_ATTEMPTS = 3
+SHUTDOWN_DRAIN_SECONDS = 10.0  # replies and alerts under way; scheduled rows wait in the db
 
 
 class TelegramBot:
@@ -41,8 +49,12 @@ class TelegramBot:
         self.application = application
         self.codec = codec
         self.transport = TelegramTransport(application.bot, codec)
+        self.sender = Sender(self.transport, services.config.send_rate_per_second)
         self.conversation = Conversation(services)
-        self.worker = OutboxWorker(services, self.transport)
+        self.worker = OutboxWorker(services, SenderTransport(self.sender))
+        self.scheduler = Scheduler(
+            services, self.conversation, self.sender, on_alert=self.worker.wake
+        )
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
 
@@ -57,34 +69,25 @@ class TelegramBot:
             await update.callback_query.answer(text=notice)
         for reply in replies:
             if reply.text or reply.photo is not None or reply.document is not None:
-                await self.send(reply)
+                self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
         self.worker.wake()
 
     async def send(self, reply: Outgoing) -> None:
-        attempts = URGENT_ATTEMPTS if reply.urgent else 1
-        for attempt in range(attempts):
-            try:
-                await self.transport.deliver(reply)
-                return
-            except Unreachable:
-                await self._blocked(reply.chat_id)
-                return
-            except RetryLater as exc:
-                if attempt + 1 == attempts:
-                    log.warning("reply_not_delivered reason=%s", exc)
-                    return
-                await asyncio.sleep(exc.retry_after or 0.5 * (attempt + 1))
-            except DeliveryError:
-                log.warning("reply_not_delivered")
-                return
+        """Send one message through the sender and wait until Telegram took it."""
+        try:
+            await self.sender.send(reply)
+        except Unreachable:
+            await self.conversation.mark_blocked(reply.chat_id, utcnow())
+        except DeliveryError:
+            log.warning("reply_not_delivered")
 
-    async def _blocked(self, chat_id: int) -> None:
-        """A mother who blocked the bot gets nothing more until she sends /start again."""
-        async with self.services.db.transaction() as conn:
-            mother = await mothers.by_chat(conn, chat_id)
-            if mother is not None:
-                await mothers.update(conn, mother.id, utcnow(), status="inactive")
-                log.info("mother_inactive mother=%s reason=blocked", mother.pseudonym)
+    async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
+        """Replies are queued, not awaited, so the next update is handled meanwhile; the
+        sender keeps them in order per chat, retries 429s and reports how each ended."""
+        if outcome.status == "unreachable":
+            await self.conversation.mark_blocked(chat_id, utcnow())
+        elif outcome.status == "failed":
+            log.warning("reply_not_delivered")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's type and where it happened, never its message or the update."""
@@ -119,37 +122,68 @@ async def build_bot(services: Services) -> TelegramBot:
     assert config.token, "TELEGRAM_BOT_TOKEN is required"
     base = config.api_base_url.rstrip("/")
     file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+    heartbeat = Heartbeat(services.db)
     application = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(base)
         .base_file_url(file_base)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(heartbeat.request())
+        .get_updates_request(heartbeat.request(connection_pool_size=1))
         .build()
     )
+    track_groups(application, services.db)
     secret = await kv.get_or_create(services.db, SECRET_KEY, new_secret)
     return TelegramBot(services, application, CallbackCodec(secret))
 
 
-async def run_polling(services: Services, stop: asyncio.Event | None = None) -> None:
-    """Run until ``stop`` is set (or SIGTERM/SIGINT): poll, answer, deliver alerts."""
+async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (or SIGTERM/SIGINT): take updates, answer, deliver alerts.
+
+    Updates come by long polling, or by webhook when ``BOT_WEBHOOK_URL`` is set. On stop, no new
+    updates are taken, PTB's ``Application.stop`` lets the updates in flight finish, the outbox
+    worker finishes the attempt it is making; the caller then closes the database.
+    """
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    bot = await build_bot(services)
-    async with bot.application:
-        await bot.set_commands()
-        await bot.application.start()
-        assert bot.application.updater is not None
-        await bot.application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, poll_interval=0.0
-        )
-        worker = asyncio.create_task(bot.worker.run_forever(stop))
-        log.info("bot_started")
-        await stop.wait()
-        await bot.application.updater.stop()
-        await bot.application.stop()
-        await worker
+    with _signals_set(stop):
+        bot = await build_bot(services)
+        async with bot.application:
+            await bot.set_commands()
+            await bot.application.start()
+            mode = await start_updates(bot.application, services)
+            worker = asyncio.create_task(bot.worker.run_forever(stop))
+            schedule = asyncio.create_task(bot.scheduler.run_forever(stop))
+            log.info("bot_started mode=%s", mode)
+            await stop.wait()
+            assert bot.application.updater is not None
+            await bot.application.updater.stop()
+            await bot.application.stop()
+            await worker
+            await schedule
+            bot.sender.discard(Lane.SCHEDULED)
+            if not await bot.sender.drain(SHUTDOWN_DRAIN_SECONDS):
+                log.warning("sender_not_drained")
+            await bot.sender.close()
     log.info("bot_stopped")
+
+
+async def run_polling(services: Services, stop: asyncio.Event | None = None) -> None:
+    """:func:`run_bot` with long polling whatever ``BOT_WEBHOOK_URL`` says (tests use it)."""
+    config = replace(services.config, webhook_url=None)
+    await run_bot(replace(services, config=config), stop)
+
+
+@contextlib.contextmanager
+def _signals_set(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` while the bot runs; the old handlers come back after."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -46,6 +46,12 @@ def to_incoming(update: Update, codec: CallbackCodec) -> Incoming | None:
     sender = _sender(update)
     if sender is None or update.channel_post or update.edited_channel_post:
         return None
+    if update.my_chat_member is not None:
+        status = update.my_chat_member.new_chat_member.status
+        removed = status in ("kicked", "left")
+        if sender.chat_type != "private":
+            return Incoming(sender, "other", other="bot_removed" if removed else "bot_added")
+        return Incoming(sender, "other", other="blocked" if removed else "unblocked")
     if update.callback_query is not None:
         query = update.callback_query
         ref = codec.decode(query.data)

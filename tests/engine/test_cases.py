@@ -92,7 +92,9 @@ def load_cases() -> list[Any]:
 def test_golden_case(case: dict[str, Any], content: Content, tmp_path: Path) -> None:
     flow_file = tmp_path / "case.yaml"
     plain = json.loads(json.dumps({"id": "case", "steps": case["steps"]}))
-    flow_file.write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    flow_file.write_text(
+        yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     # The case files are read with the project's loader too, so yes/no stay strings.
     flow, problems = parse_flow(flow_file, content, frozenset({"give_consent", "mood_chart"}))
     assert not problems, problems

@@ -30,12 +30,18 @@ def problems_for(tmp_path: Path, content: Content, text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("id: x\nsteps:\n  - {id: a, type: shout, text: ui.skip}\n", "3: unknown step type 'shout'"),
+        (
+            "id: x\nsteps:\n  - {id: a, type: shout, text: ui.skip}\n",
+            "3: unknown step type 'shout'",
+        ),
         (
             "id: x\nsteps:\n  - id: a\n    type: say\n    text: {en: Hi}\n",
             "5: 'text': missing 'uk' translation",
         ),
-        ("id: x\nsteps:\n  - {id: a, type: say, text: ui.nope}\n", "3: unknown content key 'ui.nope'"),
+        (
+            "id: x\nsteps:\n  - {id: a, type: say, text: ui.nope}\n",
+            "3: unknown content key 'ui.nope'",
+        ),
         (
             "id: x\nsteps:\n  - {id: a, type: say, text: ui.skip, next: nowhere}\n",
             "3: goto to missing step 'nowhere'",
@@ -52,7 +58,10 @@ def problems_for(tmp_path: Path, content: Content, text: str) -> list[str]:
             "id: x\nsteps:\n  - id: b\n    type: branch\n    cases:\n      - {when: '__import__(\"os\")', goto: b}\n",
             "6: only",
         ),
-        ("id: x\nsteps:\n  - {id: a, type: action, do: [{call: rm_rf}]}\n", "3: unknown host call 'rm_rf'"),
+        (
+            "id: x\nsteps:\n  - {id: a, type: action, do: [{call: rm_rf}]}\n",
+            "3: unknown host call 'rm_rf'",
+        ),
         ("id: x\nsteps: [\n", "invalid YAML"),
         (
             "id: x\nsteps:\n  - {id: a, type: say, text: ui.skip}\n  - {id: a, type: say, text: ui.skip}\n",

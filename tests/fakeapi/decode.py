@@ -10,6 +10,7 @@ clients) are accepted too, and ``attach://name`` references are resolved to the 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -86,6 +87,11 @@ OBJECT_PARAMS = frozenset(
 )
 
 
+# Integer parameters Telegram also accepts as numeric strings (JSON clients send "123").
+ID_PARAMS = frozenset({"chat_id", "from_chat_id", "user_id", "message_id", "offset", "limit"})
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def decode_form_value(name: str, raw: str) -> Any:
     """Decode one form field the way the Bot API does (see module docstring)."""
     if name in STRING_PARAMS:
@@ -112,14 +118,18 @@ async def read_params(request: web.Request) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ApiError(400, "Bad Request: JSON request body must be an object")
         for key, value in body.items():
-            if key in OBJECT_PARAMS and isinstance(value, str):
+            if isinstance(value, str) and (
+                key in OBJECT_PARAMS or (key in ID_PARAMS and _INTEGER.fullmatch(value))
+            ):
                 params[key] = decode_form_value(key, value)
             else:
                 params[key] = value
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
+        has_files = False
         for key, value in form.items():
             if isinstance(value, FileField):
+                has_files = True
                 params[key] = UploadedFile(
                     data=value.file.read(),
                     filename=value.filename,
@@ -127,7 +137,9 @@ async def read_params(request: web.Request) -> dict[str, Any]:
                 )
             else:
                 params[key] = decode_form_value(key, str(value))
-    return _resolve_attachments(params)
+        if has_files:  # attach:// only refers to parts of a multipart upload
+            return _resolve_attachments(params)
+    return params
 
 
 def _resolve_attachments(params: dict[str, Any]) -> dict[str, Any]:

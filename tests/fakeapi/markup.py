@@ -114,6 +114,9 @@ def _parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
         i = close + 1
     if stack:
         raise ParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    # Entities were collected as tags closed (inner first); for equal ranges Telegram lists
+    # the outer one first, so reverse before the stable sort.
+    entities.reverse()
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 
@@ -273,6 +276,9 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
         raise ParseError(
             f"Can't find end of the entity starting at byte offset {_byte_offset(src, src_index)}"
         )
+    # Entities were collected as tags closed (inner first); for equal ranges Telegram lists
+    # the outer one first, so reverse before the stable sort.
+    entities.reverse()
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 

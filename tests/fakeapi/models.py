@@ -199,7 +199,7 @@ class Signal:
         await asyncio.wait((self._future,), timeout=max(within, 0))
 
     async def wait_until(
-        self, predicate: Callable[[], T], within: float, describe: Callable[[], str]
+        self, predicate: Callable[[], T | None], within: float, describe: Callable[[], str]
     ) -> T:
         """Return the first truthy ``predicate()``; re-checked after each ``fire()``.
 

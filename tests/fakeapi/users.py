@@ -19,7 +19,8 @@ from tests.fakeapi.markup import text_content
 from tests.fakeapi.models import PressedButton, SentMessage, UserMessage
 
 if TYPE_CHECKING:
-    from tests.fakeapi.server import ChatState, FakeBotApi
+    from tests.fakeapi.server import FakeBotApi
+    from tests.fakeapi.state import ChatState
 
 # A 1x1 PNG: the default picture a simulated user sends.
 TINY_PNG = bytes.fromhex(
@@ -124,15 +125,15 @@ class ChatView:
 
     def _find_button(self, text: str) -> tuple[SentMessage, str] | None:
         """Newest visible bot message with an inline button labelled ``text`` (exact match
-        first, then substring), and that button's callback data."""
+        first, then substring), and that button's callback data. Scans newest first and
+        stops at the first hit, so pressing stays cheap in long chats."""
         chat = self._chat
-        candidates = [
-            snap
-            for snap in reversed(chat.timeline)
-            if chat.current.get(snap.message_id) is snap and snap.message_id not in chat.deleted
-        ]
         for exact in (True, False):
-            for snap in candidates:
+            for snap in reversed(chat.timeline):
+                if not snap.buttons or chat.current.get(snap.message_id) is not snap:
+                    continue
+                if snap.message_id in chat.deleted:
+                    continue
                 for row in snap.buttons:
                     for label, data in row:
                         if (label == text) if exact else (text in label):
@@ -273,6 +274,10 @@ class FakeGroup(ChatView):
 
     Read the bot's posts with the :class:`ChatView` methods; act through ``member(...)``."""
 
+    def __init__(self, api: FakeBotApi, chat: ChatState) -> None:
+        super().__init__(api, chat)
+        self._members: dict[int, FakeUser] = {}
+
     @property
     def title(self) -> str:
         """The group's title."""
@@ -291,8 +296,7 @@ class FakeGroup(ChatView):
         """A person in this group (``status``: member, administrator, creator, left, kicked);
         the same object is returned for the same id, with ``status`` updated."""
         self._chat.members[user_id] = status
-        members: dict[int, FakeUser] = self.__dict__.setdefault("_members", {})
-        if user_id not in members:
+        if user_id not in self._members:
             user = self._api._user_dict(user_id, first_name, last_name, username, language_code)
-            members[user_id] = FakeUser(self._api, user, self._chat)
-        return members[user_id]
+            self._members[user_id] = FakeUser(self._api, user, self._chat)
+        return self._members[user_id]

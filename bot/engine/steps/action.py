@@ -10,6 +10,7 @@ assessment, schedule something, show a snippet, or call a named host action.
     - escalate: checkin_safety                 # a rule id from content/escalation.yaml
     - schedule: {kind: epds_offer, in_days: 14}
     - snippet: {topic: self_care}              # or {id: ppd-is-common} or {tag_from: mood_tag}
+    - snippet: {id: small-steps, topic: self_care}  # that one unless seen, else the topic's next
     - call: mood_chart                         # a host action the service implements
     - start_flow: checkin                      # ends this flow and starts another
 ```
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from bot.content.snippets import topics
 from bot.engine.events import (
     Escalate,
     Event,
@@ -101,10 +103,22 @@ def _check(name: str, arg: Any, line: int, ctx: ParseContext) -> None:
     elif name == "snippet":
         if not isinstance(arg, dict) or not set(arg) & {"topic", "id", "tag_from"}:
             ctx.error(line, "snippet needs 'topic', 'id' or 'tag_from'")
+        else:
+            _check_snippet(arg, line, ctx)
     elif name == "call" and str(arg) not in ctx.host_calls:
         ctx.error(line, f"unknown host call '{arg}' (known: {sorted(ctx.host_calls)})")
     elif name in ("escalate", "start_flow") and not isinstance(arg, str):
         ctx.error(line, f"{name} takes a name")
+
+
+def _check_snippet(arg: dict[str, Any], line: int, ctx: ParseContext) -> None:
+    """A misspelt snippet id or topic would silently show nothing, so refuse it here."""
+    raw = ctx.content.lookup("snippets.snippets")
+    ids = {str(item.get("id")) for item in raw or [] if isinstance(item, dict)}
+    if "id" in arg and str(arg["id"]) not in ids:
+        ctx.error(line, f"unknown snippet id '{arg['id']}'")
+    if "topic" in arg and str(arg["topic"]) not in topics(ctx.content):
+        ctx.error(line, f"unknown snippet topic '{arg['topic']}'")
 
 
 def _emit(name: str, arg: Any, run: Run) -> list[Event]:

@@ -6,6 +6,7 @@
   text: onboarding.birth_date
   hint: {en: "For example 14.03.2026", uk: "Наприклад, 14.03.2026"}
   validate: {type: date, not_future: true}   # date | time | int (min, max) | text (max_len)
+                                             # | timezone (a zone name or a city)
   options:                                   # optional buttons that answer directly
     - {value: "08:00", text: {en: "Morning", uk: "Зранку"}}
   skip: {en: "Skip", uk: "Пропустити"}       # optional: a button that saves no answer

@@ -1,0 +1,160 @@
+"""``main.py status``: what the clinic's IT person (or their monitoring) needs at a glance.
+
+It reads the database directly — the bot may be running or not — and never writes to it.
+The exit code is for monitoring: 0 healthy, 3 when a staff alert has waited undelivered for
+more than ten minutes (the staff chat is unreachable, the token was revoked, the bot is down),
+2 when there is no database to look at. Counts only: no names, no chat ids of mothers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+
+from bot.clock import iso, parse_iso, utcnow
+from bot.config import Config
+from bot.ops.sqlitefile import NoDatabase, open_existing
+from bot.storage.db import migration_files
+from bot.telegram.groups import PREFIX as GROUP_PREFIX
+from bot.telegram.heartbeat import LAST_OK_KEY
+
+STUCK_AFTER = timedelta(minutes=10)
+EXIT_OK, EXIT_NO_DATABASE, EXIT_STUCK = 0, 2, 3
+
+
+@dataclass
+class Status:
+    version: str
+    database: Path
+    schema: int
+    latest_schema: int
+    updates: str
+    staff_chat_id: int | None
+    mothers: dict[str, int] = field(default_factory=dict)
+    pending_outbox: int = 0
+    open_urgent: int = 0
+    stuck_alerts: int = 0
+    oldest_stuck: str | None = None
+    last_telegram_ok: str | None = None
+    groups: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_STUCK if self.stuck_alerts else EXIT_OK
+
+
+def version() -> str:
+    try:
+        return metadata.version("poruch")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _count(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def collect(config: Config, now: datetime | None = None) -> Status:
+    """Read everything in one read transaction, so the numbers agree with each other."""
+    now = now or utcnow()
+    status = Status(
+        version=version(),
+        database=config.database_path,
+        schema=0,
+        latest_schema=max((number for number, _ in migration_files()), default=0),
+        updates=f"webhook {config.webhook_url}" if config.webhook_url else "long polling",
+        staff_chat_id=config.staff_chat_id,
+    )
+    with open_existing(config.database_path) as conn:
+        conn.execute("BEGIN")
+        status.schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if not {"mothers", "outbox", "alerts", "kv"} <= _tables(conn):
+            return status
+        for state, count in conn.execute("SELECT status, COUNT(*) FROM mothers GROUP BY status"):
+            status.mothers[str(state)] = int(count)
+        status.pending_outbox = _count(conn, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        status.open_urgent = _count(
+            conn, "SELECT COUNT(*) FROM alerts WHERE status = 'open' AND priority = 'urgent'"
+        )
+        stuck = conn.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'"
+            " AND kind IN ('staff_alert', 'alert_repeat') AND created_at <= ?",
+            (iso(now - STUCK_AFTER),),
+        ).fetchone()
+        status.stuck_alerts, status.oldest_stuck = int(stuck[0]), stuck[1]
+        row = conn.execute("SELECT value FROM kv WHERE key = ?", (LAST_OK_KEY,)).fetchone()
+        status.last_telegram_ok = row[0] if row else None
+        for key, value in conn.execute(
+            "SELECT key, value FROM kv WHERE key LIKE ? ORDER BY key", (f"{GROUP_PREFIX}%",)
+        ):
+            status.groups[int(key[len(GROUP_PREFIX) :])] = json.loads(value)
+    return status
+
+
+def _ago(stamp: str | None, now: datetime) -> str:
+    if stamp is None:
+        return "never"
+    seconds = int((now - parse_iso(stamp)).total_seconds())
+    if seconds < 120:
+        return f"{stamp} ({seconds} s ago)"
+    if seconds < 7200:
+        return f"{stamp} ({seconds // 60} min ago)"
+    return f"{stamp} ({seconds // 3600} h ago)"
+
+
+def render(status: Status, now: datetime | None = None) -> list[str]:
+    now = now or utcnow()
+    schema = f"{status.schema}"
+    if status.schema < status.latest_schema:
+        schema += f" (this version brings {status.latest_schema}; applied at the next start)"
+    elif status.schema > status.latest_schema:
+        schema += f" (newer than this version of Poruch, {status.latest_schema}: upgrade it)"
+    mothers = ", ".join(
+        f"{state} {status.mothers.get(state, 0)}" for state in ("active", "paused", "inactive")
+    )
+    lines = [
+        f"version:                 {status.version}",
+        f"database:                {status.database}",
+        f"schema version:          {schema}",
+        f"updates by:              {status.updates}",
+        f"mothers:                 {mothers}",
+        f"outbox pending:          {status.pending_outbox}",
+        f"open urgent alerts:      {status.open_urgent}",
+        f"last Telegram contact:   {_ago(status.last_telegram_ok, now)}",
+        f"staff chat (configured): {status.staff_chat_id or 'not set (STAFF_CHAT_ID)'}",
+    ]
+    for chat_id, group in status.groups.items():
+        mark = " <- STAFF_CHAT_ID" if chat_id == status.staff_chat_id else ""
+        lines.append(
+            f"group seen:              {chat_id} {group.get('type', '')} "
+            f"{json.dumps(group.get('title', ''), ensure_ascii=False)} "
+            f"bot={group.get('bot', '')}{mark}"
+        )
+    if status.stuck_alerts:
+        lines.append(
+            f"PROBLEM: {status.stuck_alerts} staff alert message(s) undelivered for more than "
+            f"{int(STUCK_AFTER.total_seconds() // 60)} minutes (oldest since "
+            f"{status.oldest_stuck}); check STAFF_CHAT_ID, the bot's membership of the staff "
+            "group and the log"
+        )
+    return lines
+
+
+def run_status(config: Config) -> int:
+    """Print the status; return the exit code for monitoring."""
+    try:
+        status = collect(config)
+    except NoDatabase as exc:
+        print(f"status: {exc} (the bot creates it on its first start)")
+        return EXIT_NO_DATABASE
+    print("\n".join(render(status)))
+    return status.exit_code

@@ -1,0 +1,176 @@
+"""Claiming due slots: deciding what today brings her, and recording it before anything is sent.
+
+A claim writes ``sends`` rows and moves her slot to the next day in one transaction, so a crash
+either leaves the slot unclaimed (it is claimed after the restart) or leaves pending rows (they
+are sent after the restart): never a second prompt for the same local day. A slot that fell due
+more than the grace window ago (the bot was down) is passed over, not sent late.
+
+On a slot day, in order of precedence: a gentle nudge if she went quiet after a low check-in
+(with a routine alert to the care team, written in the same transaction, exactly once per low
+check-in); else a screening offer on its journey day or 14 days after a 10–12 result; else the
+check-in prompt, preceded by a short read on snippet days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import iso, parse_iso
+from bot.config import Config
+from bot.safety.escalation import Escalation
+from bot.scheduling import store
+from bot.scheduling.cadence import Cadence
+from bot.scheduling.localtime import in_quiet_hours
+from bot.scheduling.planner import local_date, next_slot
+from bot.storage import alerts
+
+GRACE = timedelta(hours=1)
+RECENT_EPDS = timedelta(days=10)  # no journey offer right after she did the questionnaire
+LOW_MOOD_KEY = "mood"
+MISSED_AFTER_LOW = "missed_after_low"
+
+
+@dataclass(frozen=True)
+class Policy:
+    config: Config
+    cadence: Cadence
+    escalation: Escalation
+    grace: timedelta = GRACE
+
+    def zone_of(self, timezone: str | None) -> str:
+        return timezone or self.config.timezone
+
+
+@dataclass
+class ClaimCount:
+    slots: int = 0
+    passed_over: int = 0
+    sends: int = 0
+    alerts: int = 0
+
+
+async def claim_slots(
+    conn: aiosqlite.Connection, policy: Policy, now: datetime, limit: int
+) -> ClaimCount:
+    count = ClaimCount()
+    for row in await store.due_slots(conn, now, limit):
+        count.slots += 1
+        await _claim(conn, policy, row, now, count)
+    return count
+
+
+async def _claim(
+    conn: aiosqlite.Connection,
+    policy: Policy,
+    row: store.SlotRow,
+    now: datetime,
+    count: ClaimCount,
+) -> None:
+    zone = policy.zone_of(row.timezone)
+    day = local_date(row.due_at, zone)
+    following = next_slot(row.checkin_time, zone, now, policy.config.quiet_hours, day)
+    if now - row.due_at > policy.grace:
+        count.passed_over += 1
+        await store.after_slot(conn, row.id, following, None, None, row.epds_step)
+        return
+    kinds, step = await _decide(conn, policy, row, day, now, count)
+    for kind in kinds:
+        count.sends += await store.add_send(conn, row.id, kind, day.isoformat(), row.due_at)
+    remind = reminder_at(row.due_at, policy, zone) if "checkin" in kinds else None
+    await store.after_slot(conn, row.id, following, day.isoformat(), remind, step)
+
+
+async def _decide(
+    conn: aiosqlite.Connection,
+    policy: Policy,
+    row: store.SlotRow,
+    day: date,
+    now: datetime,
+    count: ClaimCount,
+) -> tuple[list[str], int]:
+    step = row.epds_step
+    offer = False
+    if row.baby_birth_date:
+        offer, step = policy.cadence.epds_offer_on(
+            day, date.fromisoformat(row.baby_birth_date), step
+        )
+    if offer and row.last_epds_at and now - parse_iso(row.last_epds_at) < RECENT_EPDS:
+        offer = False
+    if row.epds_reminder:
+        await store.consume_epds_reminders(conn, row.id, iso(now))
+        offer = True
+    if await _missed_after_low(conn, policy, row, day, now):
+        count.alerts += 1
+        return ["low_nudge"], step
+    if offer:
+        return ["epds_offer"], step
+    kinds = ["checkin"] if row.checkin_time else []
+    since = date.fromisoformat(row.baby_birth_date or row.created_at[:10])
+    if policy.cadence.snippet_topics_on(day, since):
+        kinds.insert(0, "snippet")
+    return kinds, step
+
+
+async def _missed_after_low(
+    conn: aiosqlite.Connection, policy: Policy, row: store.SlotRow, day: date, now: datetime
+) -> bool:
+    """Her last check-in was low and she has been quiet since: write the alert; True if new."""
+    if row.last_mood is None:
+        return False
+    answer_id, value, created_at = row.last_mood
+    escalation = policy.escalation
+    if not isinstance(value, int | float) or value > escalation.threshold("low_mood_max"):
+        return False
+    days = (day - local_date(parse_iso(created_at), policy.zone_of(row.timezone))).days
+    if days < escalation.threshold("missed_after_low_days"):
+        return False
+    created = False
+    for trigger in escalation.on_schedule(MISSED_AFTER_LOW, {"days_since_low": days}):
+        alert_id = await alerts.create_alert(
+            conn,
+            mother_id=row.id,
+            pseudonym=row.pseudonym,
+            priority=trigger.priority,
+            rule=trigger.rule.id,
+            category=None,
+            detail=trigger.detail,
+            dedup_key=f"{trigger.rule.id}:{row.id}:{answer_id}",
+            now=now,
+        )
+        created = created or alert_id is not None
+    return created
+
+
+def reminder_at(due: datetime, policy: Policy, zone_name: str) -> datetime | None:
+    """One reminder some hours after the prompt; earlier if that would be in quiet hours
+    (an hour before they start), and none if even that is too soon after the prompt."""
+    zone = ZoneInfo(zone_name)
+    quiet = policy.config.quiet_hours
+    at = due + policy.cadence.reminder_after
+    if not in_quiet_hours(at, zone, quiet):
+        return at
+    assert quiet is not None
+    local = due.astimezone(zone)
+    start = local.replace(hour=quiet.start_minute // 60, minute=quiet.start_minute % 60)
+    earlier = (start - timedelta(hours=1)).astimezone(due.tzinfo)
+    if earlier - due >= timedelta(hours=1) and not in_quiet_hours(earlier, zone, quiet):
+        return earlier
+    return None
+
+
+async def claim_reminders(
+    conn: aiosqlite.Connection, policy: Policy, now: datetime, limit: int
+) -> int:
+    """Missed-check-in reminders due now become ``sends`` rows (sent only if still missed)."""
+    claimed = 0
+    for mother_id, due, timezone, last_date in await store.due_reminders(conn, now, limit):
+        await store.clear_reminder(conn, mother_id)
+        if now - due > policy.grace:
+            continue
+        day = last_date or local_date(due, policy.zone_of(timezone)).isoformat()
+        claimed += await store.add_send(conn, mother_id, "reminder", day, due)
+    return claimed

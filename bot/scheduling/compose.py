@@ -1,0 +1,134 @@
+"""Turning a ``sends`` row into messages, at the moment it is sent, inside a normal turn.
+
+Rendering late rather than at claim time matters when the queue is long (40,000 prompts at
+09:00 take 22 minutes at 30 a second): whether she paused, checked in by herself, or is in the
+middle of talking to the bot is decided when the message goes, not when it was queued. The row
+is marked skipped in the same transaction when nothing should be sent, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
+
+from bot.conversation.learn import show_snippet
+from bot.conversation.messages import Button, ButtonRef
+from bot.conversation.turn import Turn
+from bot.scheduling import store
+from bot.scheduling.claim import Policy
+from bot.scheduling.localtime import in_quiet_hours, local_instant
+from bot.scheduling.replies import EPDS_LATER_ACTION
+from bot.scheduling.store import SendRow
+
+BUSY = timedelta(minutes=10)  # she wrote this recently: she is talking to the bot already
+CHECKIN_FLOW = "checkin"
+EPDS_FLOW = "epds"
+
+StartFlow = Callable[[Turn, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Composer:
+    policy: Policy
+    start_flow: StartFlow
+
+    async def compose(self, turn: Turn, send: SendRow) -> None:
+        if send.status != "pending":
+            return
+        status, reason = "skipped", self._not_now(turn, send)
+        if reason == "late":
+            status = "expired"
+        if reason is None:
+            reason = await COMPOSERS[send.kind](self, turn, send)
+        if reason is not None:
+            await store.mark_send(turn.conn, send.id, status, turn.now, reason)
+
+    def _not_now(self, turn: Turn, send: SendRow) -> str | None:
+        mother = turn.mother
+        if mother is None or mother.status != "active" or mother.consent != "given":
+            return "not active"
+        if turn.now - send.due_at > self.policy.grace:
+            return "late"
+        if in_quiet_hours(turn.now, turn.zone, self.policy.config.quiet_hours):
+            return "quiet hours"
+        return None
+
+    def flows(self, turn: Turn) -> set[str]:
+        return set(turn.services.catalog.flows)
+
+
+async def _since_midnight(turn: Turn) -> bool:
+    midnight = local_instant(turn.local_today(), time(0, 0), turn.zone.key)
+    return await store.checked_in_since(turn.conn, turn.mother_id, midnight)
+
+
+async def _busy(turn: Turn) -> bool:
+    updated = await store.session_updated_at(turn.conn, turn.mother_id)
+    return updated is not None and turn.now - updated < BUSY
+
+
+def _flow_button(turn: Turn, key: str, flow_id: str) -> list[Button]:
+    if flow_id not in turn.services.catalog.flows:
+        return []
+    return [Button(turn.text(key), ButtonRef("menu", action=f"flow:{flow_id}"))]
+
+
+async def _checkin(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+    if CHECKIN_FLOW not in composer.flows(turn):
+        return "no checkin flow"
+    if await _since_midnight(turn):
+        return "checked in today"
+    if await _busy(turn):
+        return "busy"
+    await composer.start_flow(turn, CHECKIN_FLOW)
+    return None if turn.result() else "flow said nothing"
+
+
+async def _reminder(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+    if await _since_midnight(turn):
+        return "checked in today"
+    if await _busy(turn):
+        return "busy"
+    turn.say("schedule.reminder.text", _flow_button(turn, "schedule.reminder.button", "checkin"))
+    return None
+
+
+async def _snippet(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+    assert turn.mother is not None
+    since = turn.mother.baby_birth_date or turn.mother.created_at[:10]
+    topics = composer.policy.cadence.snippet_topics_on(
+        date.fromisoformat(send.local_date), date.fromisoformat(since)
+    )
+    for topic in topics:
+        if await show_snippet(turn, topic):
+            last = turn.replies[-1]
+            intro = turn.text("schedule.snippet_intro")
+            turn.replies[-1] = replace(last, text=f"{intro}\n\n{last.text}")
+            return None
+    return "nothing new to read"
+
+
+async def _epds_offer(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+    if EPDS_FLOW not in composer.flows(turn):
+        return "no epds flow"
+    buttons = [
+        Button(turn.text("epds.offer_yes"), ButtonRef("menu", action=f"flow:{EPDS_FLOW}")),
+        Button(turn.text("epds.offer_later"), ButtonRef("menu", action=EPDS_LATER_ACTION)),
+    ]
+    turn.say("epds.offer", buttons)
+    return None
+
+
+async def _low_nudge(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+    turn.say("schedule.low_nudge.text", _flow_button(turn, "schedule.low_nudge.button", "checkin"))
+    return None
+
+
+COMPOSERS: dict[str, Callable[[Composer, Turn, SendRow], Awaitable[str | None]]] = {
+    "checkin": _checkin,
+    "reminder": _reminder,
+    "snippet": _snippet,
+    "epds_offer": _epds_offer,
+    "low_nudge": _low_nudge,
+}

@@ -1,0 +1,68 @@
+"""Everything stored about one mother, as a JSON document she can download with /export.
+
+The list of tables is the same one erasure walks (``PERSONAL_TABLES``), so a new table with a
+``mother_id`` column is exported and erased alike once it is added there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import iso
+
+# Tables whose rows belong to one mother through a mother_id column.
+PERSONAL_TABLES = (
+    "sessions",
+    "answers",
+    "assessments",
+    "snippet_views",
+    "reminders",
+    "deferred_messages",
+    "alerts",
+    "outbox",
+)
+# Columns that hold JSON text; exported as JSON, not as strings with escapes.
+JSON_COLUMNS = frozenset({"value", "items", "detail", "payload", "state"})
+# Bookkeeping that says nothing about her.
+SKIPPED_COLUMNS = frozenset({"mother_id", "ask_seq"})
+
+
+async def collect(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> dict[str, Any]:
+    """Her profile row and every row of the personal tables, newest last."""
+    data: dict[str, Any] = {"exported_at": iso(now)}
+    profile = await _rows(conn, "SELECT * FROM mothers WHERE id = ?", mother_id)
+    data["profile"] = profile[0] if profile else {}
+    for table in PERSONAL_TABLES:
+        data[table] = await _rows(
+            conn, f"SELECT * FROM {table} WHERE mother_id = ? ORDER BY rowid", mother_id
+        )
+    return data
+
+
+def as_file(data: dict[str, Any], day: str) -> tuple[str, bytes]:
+    """A readable, UTF-8 JSON file named after the day of the export."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    return f"poruch-my-data-{day}.json", text.encode("utf-8")
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, mother_id: int) -> list[dict[str, Any]]:
+    async with conn.execute(sql, (mother_id,)) as cursor:
+        rows = await cursor.fetchall()
+    return [_decode(dict(row)) for row in rows]
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if key in SKIPPED_COLUMNS:
+            continue
+        if key in JSON_COLUMNS and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[key] = value
+    return out

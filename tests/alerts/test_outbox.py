@@ -1,0 +1,156 @@
+"""The durable outbox: alerts are delivered, retried, repeated, and never lost or duplicated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.service import Conversation
+from bot.delivery import DeliveryError, RetryLater, Unreachable
+from bot.safety.outbox import OutboxWorker
+from bot.services import Services
+from bot.storage import mothers
+from tests.conftest import STAFF_CHAT, with_config
+
+T0 = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+MOTHER = Sender(chat_id=501, user_id=501, first_name="Olena", language_code="en")
+CRISIS = "I want to kill myself"
+
+
+@dataclass
+class FakeTransport:
+    """Records deliveries; raises the scripted errors first, one per attempt."""
+
+    failures: list[DeliveryError] = field(default_factory=list)
+    delivered: list[Outgoing] = field(default_factory=list)
+    attempts: int = 0
+
+    async def deliver(self, message: Outgoing) -> int | None:
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append(message)
+        return len(self.delivered)
+
+    def to(self, chat_id: int) -> list[Outgoing]:
+        return [m for m in self.delivered if m.chat_id == chat_id]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def consented_mother(services: Services, sender: Sender = MOTHER) -> None:
+    async with services.db.transaction() as conn:
+        mother = await mothers.create(conn, sender.chat_id, "en", T0)
+        await mothers.update(conn, mother.id, T0, consent="given", first_name=sender.first_name)
+
+
+async def crisis(services: Services, update_id: int | None = 1) -> list[Outgoing]:
+    incoming = Incoming(MOTHER, "text", text=CRISIS, update_id=update_id)
+    return await Conversation(services).handle(incoming, T0)
+
+
+async def test_crisis_reply_first_then_alert_then_confirmation(services: Services) -> None:
+    await consented_mother(services)
+    replies = await crisis(services)
+    assert replies[0].urgent and "7333" in replies[0].text and "112" in replies[0].text
+    assert "letting the clinic's care team know" in replies[0].text
+    transport, clock = FakeTransport(), Clock(T0)
+    worker = OutboxWorker(services, transport, clock)
+    assert await worker.run_once() == 1
+    staff = transport.to(STAFF_CHAT)
+    assert staff[0].text.startswith("<b>🚨 URGENT")
+    assert CRISIS in staff[0].text and "tg://user?id=501" in staff[0].text
+    assert [b.label for row in staff[0].buttons for b in row] == [
+        "Acknowledge",
+        "Contacted",
+        "Resolved",
+    ]
+    assert await worker.run_once() == 1  # the mother's confirmation, after real delivery
+    assert "care team has your message" in transport.to(MOTHER.chat_id)[0].text
+
+
+async def test_redelivered_update_creates_no_second_alert(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services, update_id=7)
+    assert await crisis(services, update_id=7) == []
+    rows = await services.db.fetchall("SELECT id FROM alerts")
+    assert len(rows) == 1
+
+
+async def test_429_honours_retry_after_and_500s_back_off(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    transport = FakeTransport([RetryLater("429", 3.0), RetryLater("500"), RetryLater("500")])
+    clock = Clock(T0)
+    worker = OutboxWorker(services, transport, clock)
+    assert await worker.run_once() == 0
+    clock.now = T0 + timedelta(seconds=2)
+    assert await worker.run_once() == 0 and transport.attempts == 1  # retry_after not yet over
+    for seconds in (3, 4, 6):
+        clock.now = T0 + timedelta(seconds=seconds)
+        await worker.run_once()
+    assert len(transport.to(STAFF_CHAT)) == 1
+    assert transport.attempts == 4
+
+
+async def test_unreachable_staff_chat_keeps_alert_pending_until_it_works(
+    services: Services,
+) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    transport = FakeTransport([Unreachable("bot was kicked")])
+    clock = Clock(T0)
+    worker = OutboxWorker(services, transport, clock)
+    await worker.run_once()
+    row = await services.db.fetchone("SELECT status FROM outbox WHERE kind = 'staff_alert'")
+    assert row is not None and row["status"] == "pending"
+    clock.now = T0 + timedelta(minutes=2)
+    assert await worker.run_once() == 1
+    assert len(transport.to(STAFF_CHAT)) == 1
+
+
+async def test_no_staff_chat_no_claim_and_alert_waits(services: Services) -> None:
+    unconfigured = with_config(services, staff_chat_id=None)
+    await consented_mother(unconfigured)
+    replies = await Conversation(unconfigured).handle(Incoming(MOTHER, "text", text=CRISIS), T0)
+    assert "care team know" not in replies[0].text
+    transport = FakeTransport()
+    worker = OutboxWorker(unconfigured, transport, Clock(T0))
+    assert await worker.run_once() == 0 and transport.delivered == []
+    configured = with_config(services, staff_chat_id=STAFF_CHAT)
+    later = OutboxWorker(configured, transport, Clock(T0 + timedelta(minutes=5)))
+    assert await later.run_once() == 1
+    assert len(transport.to(STAFF_CHAT)) == 1
+
+
+async def test_unacknowledged_urgent_alert_repeats_to_backup_until_acknowledged(
+    services: Services,
+) -> None:
+    backup = -2002
+    services = with_config(services, staff_backup_chat_id=backup, alert_repeat_minutes=0.5)
+    await consented_mother(services)
+    await crisis(services)
+    transport, clock = FakeTransport(), Clock(T0)
+    worker = OutboxWorker(services, transport, clock)
+    await worker.run_once()
+    clock.now = T0 + timedelta(seconds=31)
+    await worker.run_once()
+    assert len(transport.to(STAFF_CHAT)) == 2 and len(transport.to(backup)) == 1
+    assert "Still not acknowledged" in transport.to(backup)[0].text
+    clock.now = T0 + timedelta(seconds=62)
+    await worker.run_once()
+    assert len(transport.to(backup)) == 2
+    staff = Sender(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
+    alert_button = transport.to(STAFF_CHAT)[0].buttons[0][0].ref
+    press = Incoming(staff, "button", button=alert_button, message_id=1)
+    await Conversation(services).handle(press, clock.now)
+    clock.now = T0 + timedelta(minutes=10)
+    await worker.run_once()
+    assert len(transport.to(backup)) == 2

@@ -1,0 +1,74 @@
+"""Staff actions work only in the staff chat (and for STAFF_USER_IDS when set); each is audited."""
+
+from __future__ import annotations
+
+from bot.conversation.messages import ButtonRef, Incoming, Sender
+from bot.conversation.service import Conversation
+from bot.services import Services
+from tests.alerts.test_outbox import MOTHER, T0, consented_mother, crisis
+from tests.conftest import STAFF_CHAT, with_config
+
+NURSE = Sender(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
+
+
+async def alert_status(services: Services) -> str:
+    row = await services.db.fetchone("SELECT status FROM alerts")
+    assert row is not None
+    return str(row["status"])
+
+
+async def audit_rows(services: Services) -> list[tuple[str, str]]:
+    rows = await services.db.fetchall("SELECT actor, action FROM audit_log ORDER BY id")
+    return [(r["actor"], r["action"]) for r in rows]
+
+
+async def test_acknowledge_edits_alert_in_place_and_audits(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 0), message_id=42)
+    [edit] = await Conversation(services).handle(press, T0)
+    assert edit.edit_message_id == 42 and edit.chat_id == STAFF_CHAT
+    assert "Acknowledged by Nurse Iryna (77)" in edit.text
+    assert edit.notice == "Acknowledged"
+    assert await alert_status(services) == "acknowledged"
+    assert await audit_rows(services) == [("Nurse Iryna (77)", "acknowledged")]
+    resolve = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 2), message_id=42)
+    [edit] = await Conversation(services).handle(resolve, T0)
+    assert edit.buttons == () and "Resolved by" in edit.text
+
+
+async def test_forged_staff_button_from_a_mother_changes_nothing(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    forged = Incoming(MOTHER, "button", button=ButtonRef("staff", 1, 2), message_id=3)
+    [reply] = await Conversation(services).handle(forged, T0)
+    assert reply.chat_id == MOTHER.chat_id and "only for the clinic's care team" in reply.text
+    assert await alert_status(services) == "open"
+    assert await audit_rows(services) == []
+
+
+async def test_staff_user_ids_narrow_who_may_act(services: Services) -> None:
+    narrowed = with_config(services, staff_user_ids=frozenset({1}))
+    await consented_mother(narrowed)
+    await crisis(narrowed)
+    press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 0), message_id=5)
+    [reply] = await Conversation(narrowed).handle(press, T0)
+    assert "only for the clinic's care team" in reply.text
+    assert await alert_status(narrowed) == "open"
+
+
+async def test_alerts_and_case_commands_only_in_staff_chat(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    conversation = Conversation(services)
+    listing = await conversation.handle(Incoming(NURSE, "command", command="alerts"), T0)
+    assert len(listing) == 1 and "Alert #1" in listing[0].text
+    case = await conversation.handle(Incoming(NURSE, "command", command="case", args="1"), T0)
+    assert "Alert #1" in case[0].text
+    [refusal] = await conversation.handle(Incoming(MOTHER, "command", command="alerts"), T0)
+    assert "only for the clinic's care team" in refusal.text
+
+
+async def test_chatter_in_staff_chat_is_ignored(services: Services) -> None:
+    talk = Incoming(NURSE, "text", text="who is on call today?")
+    assert await Conversation(services).handle(talk, T0) == []

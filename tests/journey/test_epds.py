@@ -1,0 +1,165 @@
+"""/screening: the EPDS exactly as published (clinical notes §1), in both languages.
+
+Every option of every item is scored (items 1, 2, 4 count 0–3 from the top, the others 3–0);
+the boundary totals 0/9/10/12/13/30 choose the right result text and create exactly the alerts
+and re-screen reminders that content/escalation.yaml asks for.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import parse_iso
+from bot.services import Services
+from tests.journey.conftest import LANGS, Chat, rows
+
+TOP_DOWN = (1, 2, 4)  # items scored 0-1-2-3 from the first option; the rest 3-2-1-0
+
+
+def option_for(item: int, score: int) -> int:
+    """The button (0 = top) that gives ``score`` on ``item``."""
+    return score if item in TOP_DOWN else 3 - score
+
+
+def scores_for(total: int) -> list[int]:
+    """Item scores adding up to ``total``: items 1–9 filled first, so item 10 stays 0 unless the
+    total is above 27."""
+    scores = []
+    for _ in range(9):
+        scores.append(min(3, total))
+        total -= scores[-1]
+    return [*scores, total]
+
+
+async def screening(chat: Chat, scores: list[int]) -> None:
+    await chat.command("screening")
+    for item, score in enumerate(scores, start=1):
+        await chat.press_index(option_for(item, score))
+
+
+def result(services: Services, key: str, lang: str, score: int) -> str:
+    content = services.catalog.content
+    routine = content.text("clinic.care_team.routine_contact_time", lang)
+    variables = {"score": score, "routine_contact_time": routine}
+    return content.text(f"epds.results.{key}", lang, variables)
+
+
+def test_scores_for_builds_every_total() -> None:
+    for total in range(31):
+        scores = scores_for(total)
+        assert sum(scores) == total and all(0 <= s <= 3 for s in scores)
+        assert scores[9] == max(0, total - 27)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_questionnaire_as_published(chat: Chat, services: Services, lang: str) -> None:
+    content = services.catalog.content
+    await chat.onboard(lang)
+    await chat.command("screening")
+    intro, attribution, first = chat.last
+    assert intro.text == content.text("epds.intro", lang)
+    assert attribution.text == content.text("epds.attribution", lang)
+    assert "Cox" in attribution.text and "1987" in attribution.text
+    assert first.text.startswith(content.text("epds.items.q1.question", lang))
+    assert ("1 of 10" if lang == "en" else "1 з 10") in first.text
+    for item in range(1, 11):
+        question = content.text(f"epds.items.q{item}.question", lang)
+        assert chat.last[-1].text.startswith(question)
+        options = content.lookup(f"epds.items.q{item}.options")
+        assert chat.labels() == [o["text"][lang] for o in options]
+        await chat.press_index(0)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("item", range(1, 11))
+@pytest.mark.parametrize("button", range(4))
+async def test_every_option_of_every_item_is_scored(
+    chat: Chat, services: Services, lang: str, item: int, button: int
+) -> None:
+    expected = button if item in TOP_DOWN else 3 - button
+    await chat.onboard(lang)
+    await chat.command("screening")
+    for number in range(1, 11):
+        await chat.press_index(button if number == item else option_for(number, 0))
+    [row] = await rows(services, "SELECT score, items FROM assessments")
+    items = json.loads(row["items"])
+    assert row["score"] == expected
+    assert items == {f"q{n}": expected if n == item else 0 for n in range(1, 11)}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    ("total", "text", "alerts", "rescreen"),
+    [
+        (0, "low", [], False),
+        (9, "low", [], False),
+        (10, "possible", [], True),
+        (12, "possible", [], True),
+        (13, "probable", [("epds_probable", "routine")], False),
+        (30, "probable", [("epds_item10", "urgent"), ("epds_probable", "routine")], False),
+    ],
+)
+async def test_boundaries_choose_the_text_alerts_and_reminders(
+    chat: Chat,
+    services: Services,
+    lang: str,
+    total: int,
+    text: str,
+    alerts: list[tuple[str, str]],
+    rescreen: bool,
+) -> None:
+    await chat.onboard(lang)
+    await screening(chat, scores_for(total))
+    [row] = await rows(services, "SELECT score FROM assessments WHERE kind = 'epds'")
+    assert row["score"] == total
+    found = await rows(services, "SELECT rule, priority FROM alerts ORDER BY id")
+    assert sorted((a["rule"], a["priority"]) for a in found) == sorted(alerts)
+    reminders = await rows(services, "SELECT kind, due_at FROM reminders")
+    if rescreen:
+        [reminder] = reminders
+        assert reminder["kind"] == "epds_offer"
+        assert parse_iso(reminder["due_at"]) - chat.now == timedelta(days=14)
+    else:
+        assert reminders == []
+    said = [m.text for m in chat.last]
+    if total == 30:  # item 10: the crisis reply first, the result after "Continue"
+        assert chat.last[0].urgent
+        assert services.catalog.content.text("clinic.crisis.reply", lang) in said[0]
+        await chat.press_index(0)
+        said = [m.text for m in chat.last]
+        assert said == [result(services, text, lang, total), result(services, "item10", lang, 0)]
+    else:
+        assert said == [result(services, text, lang, total)]
+    assert all("diagnos" in s or "діагноз" in s for s in said[:1])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_item_10_alone_is_urgent_whatever_the_total(
+    chat: Chat, services: Services, lang: str
+) -> None:
+    await chat.onboard(lang)
+    await screening(chat, [0] * 9 + [1])
+    assert chat.last[0].urgent
+    [alert] = await rows(services, "SELECT rule, priority FROM alerts")
+    assert (alert["rule"], alert["priority"]) == ("epds_item10", "urgent")
+    await chat.press_index(0)
+    assert [m.text for m in chat.last] == [
+        result(services, "low", lang, 1),
+        result(services, "item10", lang, 1),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_second_result_of_10_or_more_in_a_row_is_routine(
+    chat: Chat, services: Services, lang: str
+) -> None:
+    await chat.onboard(lang)
+    await screening(chat, scores_for(11))
+    assert await rows(services, "SELECT * FROM alerts") == []
+    chat.now += timedelta(days=14)
+    await screening(chat, scores_for(10))
+    [alert] = await rows(services, "SELECT rule, priority FROM alerts")
+    assert (alert["rule"], alert["priority"]) == ("epds_possible_twice", "routine")
