@@ -29,7 +29,7 @@ from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import Scheduler
 from bot.sender import Lane, Outcome, Sender, SenderTransport
 from bot.services import Services
-from bot.storage import kv, mothers
+from bot.storage import kv
 from bot.telegram.callbacks import SECRET_KEY, CallbackCodec, new_secret
 from bot.telegram.convert import to_incoming
 from bot.telegram.groups import track_groups

@@ -17,8 +17,8 @@ def urgent_alerts(api: FakeBotApi) -> list[SentMessage]:
     return [m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "") and not m.edited]
 
 
-async def wait_alert(api: FakeBotApi, timeout: float = 10) -> SentMessage:
-    return await api.wait_for(lambda: next(iter(urgent_alerts(api)), None), timeout=timeout)
+async def wait_alert(api: FakeBotApi, within: float = 10) -> SentMessage:
+    return await api.wait_for(lambda: next(iter(urgent_alerts(api)), None), timeout=within)
 
 
 async def test_crisis_reply_first_then_alert_then_confirmation(
@@ -73,7 +73,7 @@ async def test_alert_survives_telegram_faults(
     mother = await onboarded(api, 5003)
     await mother.send(CRISIS)
     await mother.wait_for_text("7333")
-    await wait_alert(api, timeout=20)
+    await wait_alert(api, within=20)
     await mother.wait_for_text("care team has your message", timeout=10)
     assert len(urgent_alerts(api)) == 1
     failed = [c for c in api.calls_of("sendMessage") if c.chat_id == STAFF_CHAT and not c.ok]

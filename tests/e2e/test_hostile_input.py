@@ -109,7 +109,7 @@ async def test_channel_posts_and_unknown_groups_are_ignored(
 async def test_a_mother_who_blocked_the_bot_is_marked_inactive(
     running: RunningBot, api: FakeBotApi
 ) -> None:
-    user = await onboarded(api, 2107)
+    await onboarded(api, 2107)
     api.block(2107)
     assert running.services is not None
     db = running.services.db
