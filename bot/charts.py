@@ -21,7 +21,7 @@ class ChartLabels:
     """Every word drawn on the chart, already in her language (from content/mood.yaml)."""
 
     title: str
-    levels: tuple[str, str, str, str, str]  # mood 1 (lowest) … 5
+    levels: tuple[str, ...]  # mood 1 (lowest) … 5
     epds_mark: str  # with a {score} placeholder
 
 

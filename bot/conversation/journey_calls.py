@@ -20,7 +20,7 @@ async def learn_next(turn: Turn) -> list[Outgoing]:
 
 
 @host_call("mood_chart")
-async def chart(turn: Turn) -> list[Outgoing]:
+async def show_mood_chart(turn: Turn) -> list[Outgoing]:
     """Her mood chart (sent after COMMIT) or a kind note that there is nothing yet."""
     return await mood_chart.mood_chart(turn)
 

@@ -74,7 +74,7 @@ def labels(turn: Turn) -> ChartLabels:
     levels = tuple(turn.text(f"mood.levels.{key}") for key in LEVEL_KEYS)
     return ChartLabels(
         title=turn.text("mood.title"),
-        levels=levels,  # type: ignore[arg-type]
+        levels=levels,
         epds_mark=turn.text("mood.epds_mark", score="{score}"),
     )
 

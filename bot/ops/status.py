@@ -1,9 +1,9 @@
 """``main.py status``: what the clinic's IT person (or their monitoring) needs at a glance.
 
-It reads the database directly — the bot may be running or not — and never writes to it.
+It reads the database directly — the bot may be running or not — and never changes it.
 The exit code is for monitoring: 0 healthy, 3 when a staff alert has waited undelivered for
 more than ten minutes (the staff chat is unreachable, the token was revoked, the bot is down),
-2 when there is no database to look at. Counts only: no names, no chat ids of mothers.
+2 when there is no readable database. Counts only: no names, no chat ids of mothers.
 """
 
 from __future__ import annotations
@@ -155,6 +155,9 @@ def run_status(config: Config) -> int:
         status = collect(config)
     except NoDatabase as exc:
         print(f"status: {exc} (the bot creates it on its first start)")
+        return EXIT_NO_DATABASE
+    except sqlite3.DatabaseError as exc:
+        print(f"status: cannot read {config.database_path}: {exc}")
         return EXIT_NO_DATABASE
     print("\n".join(render(status)))
     return status.exit_code

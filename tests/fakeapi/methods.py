@@ -281,10 +281,8 @@ class BotApiMethods:
     # ------------------------------------------------------------------ chats
 
     def _require_chat(self, chat_id: int) -> ChatState:
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            raise KeyError(f"unknown chat {chat_id}; create it with api.user() or api.group()")
-        return chat
+        """The chat a test names (block, kick...): declaring it makes it exist."""
+        return self._chats.get(chat_id) or self._auto_chat(chat_id)
 
     def _target_chat(self, p: dict[str, Any], key: str = "chat_id") -> ChatState:
         """The chat a sending method addresses, with Telegram's refusals."""

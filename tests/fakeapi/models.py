@@ -61,10 +61,13 @@ class UploadedFile:
 class Call:
     """One request the server answered, in completion order.
 
-    ``params`` are decoded: JSON-encoded fields (``reply_markup``, ``entities``, numbers...) are
-    Python objects again, uploads are :class:`UploadedFile`. ``status`` is the HTTP status
-    returned (200 on success, 4xx/5xx for real and injected errors, 499 when the client hung up
-    before the answer). ``time`` is the wall-clock arrival time (``time.time()``)."""
+    Recorded on arrival, in arrival order, so an in-flight call (a parked long poll, a delayed
+    send) is already visible with ``status == 0``. ``params`` are decoded: JSON-encoded fields
+    (``reply_markup``, ``entities``, numbers...) are Python objects again, uploads are
+    :class:`UploadedFile`. ``status`` is then the HTTP status answered (200 on success, 4xx/5xx
+    for real and injected errors, 499 when the client hung up before the answer);
+    ``client_gone`` is set if the client left before reading it. ``time`` is the wall-clock
+    arrival time (``time.time()``)."""
 
     method: str
     params: dict[str, Any]
@@ -79,6 +82,11 @@ class Call:
     def ok(self) -> bool:
         """True if the server answered successfully."""
         return self.status == 200
+
+    @property
+    def pending(self) -> bool:
+        """True while the server has not answered yet."""
+        return self.status == 0
 
     @property
     def chat_id(self) -> int | str | None:

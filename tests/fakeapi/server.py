@@ -62,9 +62,11 @@ class FakeBotApi(BotApiMethods):
 
     Use as ``async with FakeBotApi() as api``. ``token``: if given, requests with any other
     token get 401 (as a revoked token would); otherwise any token is accepted and recorded in
-    ``seen_tokens``. ``strict_chats``: sending to a chat the server never saw gives
-    ``400 chat not found`` (and to a user who never wrote, ``403 bot can't initiate
-    conversation``), as on Telegram; pass ``False`` to auto-create such chats."""
+    ``seen_tokens``. Chats the server never heard of are created when the bot first writes
+    to them (a negative id becomes a supergroup with the bot as admin, e.g. the configured
+    staff chat); ``strict_chats=True`` answers ``400 chat not found`` instead, as Telegram
+    does. Either way a user made with ``api.user(...)`` who has not written yet cannot be
+    messaged (``403 bot can't initiate conversation``)."""
 
     def __init__(
         self,
@@ -73,7 +75,7 @@ class FakeBotApi(BotApiMethods):
         bot_id: int | None = None,
         bot_username: str = "poruch_test_bot",
         bot_first_name: str = "Poruch",
-        strict_chats: bool = True,
+        strict_chats: bool = False,
     ) -> None:
         self._enforce_token = token is not None
         self._token = token or DEFAULT_TOKEN
@@ -176,19 +178,21 @@ class FakeBotApi(BotApiMethods):
 
     @property
     def calls(self) -> list[Call]:
-        """Every answered call in completion order (the live list: do not mutate)."""
+        """Every call in arrival order, in-flight ones included (the live list: don't mutate)."""
         return self._calls
 
     def calls_of(self, method: str) -> list[Call]:
-        """Answered calls of one method, in order (faulted ones included, see ``status``)."""
+        """Calls of one method in arrival order (faulted and in-flight ones included, see
+        ``status``)."""
         return list(self._calls_by_method.get(method, ()))
 
     def count_of(self, method: str, *, ok: bool | None = None) -> int:
-        """How many calls of ``method`` were answered (only successful/failed ones if ``ok``)."""
+        """How many calls of ``method`` arrived; with ``ok=True`` / ``ok=False`` only those
+        answered 200 / answered with an error (in-flight calls count as neither)."""
         calls = self._calls_by_method.get(method, ())
         if ok is None:
             return len(calls)
-        return sum(1 for call in calls if call.ok == ok)
+        return sum(1 for call in calls if not call.pending and call.ok == ok)
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Bot messages sent or edited into ``chat_id``: one snapshot per send/edit, in order."""
@@ -265,9 +269,11 @@ class FakeBotApi(BotApiMethods):
         return await self._changed.wait_until(predicate, timeout, self.describe)
 
     async def wait_calls(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
-        """Wait until at least ``count`` calls of ``method`` were answered; return them all."""
-        await self.wait_for(lambda: len(self._calls_by_method.get(method, ())) >= count, timeout)
-        return self.calls_of(method)
+        """Wait until at least ``count`` calls of ``method`` have been answered (in-flight ones
+        do not count); return all calls of ``method`` so far."""
+        calls = self._calls_by_method[method]
+        await self.wait_for(lambda: sum(1 for c in calls if not c.pending) >= count, timeout)
+        return list(calls)
 
     async def wait_callback_answer(self, query_id: str, timeout: float = 5) -> dict[str, Any]:
         """Wait for the bot to answer a pressed button's callback query; return the params."""
@@ -286,7 +292,8 @@ class FakeBotApi(BotApiMethods):
         for call in self._calls[-last:]:
             shown = {k: v for k, v in call.params.items() if k != "reply_markup"}
             text = json.dumps(shown, ensure_ascii=False, default=repr)[:160]
-            lines.append(f"  {call.status} {call.method} {text}")
+            status = call.status or "..."  # 0: still in flight
+            lines.append(f"  {status} {call.method} {text}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ actors
@@ -468,47 +475,57 @@ class FakeBotApi(BotApiMethods):
         token = request.match_info["token"]
         raw_method = request.match_info["method"]
         method = self._canonical.get(raw_method.lower(), raw_method)
-        call = Call(method=method, params={}, time=time.time(), token=token)
+        call = Call(method=method, params={}, time=time.time(), status=0, token=token)
         if token not in self.seen_tokens:
             self.seen_tokens.append(token)
         recorded = False
         try:
             try:
-                result, rule = await self._answer(call, request)
-            except ApiError as exc:
-                call.status, call.error = exc.status, exc.description
-                self._record(call)
+                if self._enforce_token and token != self._token:
+                    raise ApiError(401, "Unauthorized")
+                call.params = await read_params(request)
+                self._record(call)  # visible while in flight (status 0), e.g. a long poll
                 recorded = True
+                result, rule = await self._answer(call)
+            except ApiError as exc:
+                self._finish(call, recorded, exc.status, error=exc.description)
                 return web.json_response(exc.envelope(), status=exc.status)
             except Exception as exc:  # a bug in the fake: record it loudly, answer 500
                 self.internal_errors.append(exc)
-                call.status, call.error = 500, f"fake API internal error: {exc!r}"
-                self._record(call)
-                recorded = True
-                body = {"ok": False, "error_code": 500, "description": call.error}
+                error = f"fake API internal error: {exc!r}"
+                self._finish(call, recorded, 500, error=error)
+                body = {"ok": False, "error_code": 500, "description": error}
                 return web.json_response(body, status=500)
-            call.result = result
-            self._record(call)
-            recorded = True
+            self._finish(call, recorded, 200, result=result)
             if rule is not None and rule.kind == "delay" and rule.after:
                 await self._sleep(rule.seconds)
             return web.json_response({"ok": True, "result": result})
         except asyncio.CancelledError:
             call.client_gone = True
-            if recorded:
-                self._changed.fire()
-            else:
+            if call.status == 0:
                 call.status, call.error = 499, "client closed the connection"
-                self._record(call)
+            self._finish(call, recorded, call.status, result=call.result, error=call.error)
             raise
 
-    async def _answer(self, call: Call, request: web.Request) -> tuple[Any, FaultRule | None]:
-        """Run one call through token check, faults, access rules and rate limits, then the
-        method itself. Raises :class:`ApiError` for every refusal."""
+    def _finish(
+        self,
+        call: Call,
+        recorded: bool,
+        status: int,
+        *,
+        result: Any = None,
+        error: str | None = None,
+    ) -> None:
+        call.status, call.result, call.error = status, result, error
+        if recorded:
+            self._changed.fire()
+        else:
+            self._record(call)
+
+    async def _answer(self, call: Call) -> tuple[Any, FaultRule | None]:
+        """Run one call through faults, access rules and rate limits, then the method itself.
+        Raises :class:`ApiError` for every refusal."""
         method = call.method
-        if self._enforce_token and call.token != self._token:
-            raise ApiError(401, "Unauthorized")
-        call.params = await read_params(request)
         handler = self._methods.get(method)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")

@@ -218,6 +218,7 @@ async def test_offset_confirms_and_unconfirmed_updates_are_redelivered(api: Fake
         # Long poll: parked until an update is queued, then answered at once.
         poll = asyncio.create_task(bot.get_updates(offset=third.update_id + 1, timeout=10))
         await api.wait_for(lambda: api.poll_waiting)
+        assert api.calls_of("getUpdates")[-1].pending  # calls are recorded on arrival
         loop = asyncio.get_running_loop()
         queued_at = loop.time()
         fourth = await olena.send("four")
@@ -286,11 +287,14 @@ async def test_kicked_from_group_and_unknown_chats(api: FakeBotApi) -> None:
     async with _bot(api) as bot:
         with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
             await bot.send_message(STAFF_CHAT, "alert")
-        with pytest.raises(BadRequest, match="Chat not found"):
-            await bot.send_message(-100999, "alert")
+        await bot.send_message(-100999, "to a staff chat no test declared")
+        assert api.sent_to(-100999)[0].text == "to a staff chat no test declared"
         api.user(2002)  # never wrote to the bot
         with pytest.raises(Forbidden, match="can't initiate conversation"):
             await bot.send_message(2002, "hello?")
+    async with FakeBotApi(strict_chats=True) as strict, _bot(strict) as bot:
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_message(-100999, "alert")
 
 
 async def test_errors_delays_and_unknown_methods(api: FakeBotApi) -> None:

@@ -3,12 +3,17 @@ finished, and starting a finished topic over."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from bot.content import Content
 from bot.content.snippets import Snippet, snippet_text, snippets, topics
-from bot.services import Services
+from bot.services import Catalog, Services, validate_all
 from tests.journey.conftest import LANGS, Chat, rows
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def reads(content: Content, topic: str | None = None) -> list[Snippet]:
@@ -114,3 +119,27 @@ async def test_topic_buttons_fit_telegram_callback_data(services: Services) -> N
     for topic in topics(services.catalog.content):
         for action in (f"learn:{topic}", f"learn_reset:{topic}", "learn_menu"):
             assert codec.decode(codec.encode(ButtonRef("menu", action=action))) is not None
+
+
+def test_check_refuses_a_snippet_without_both_languages(tmp_path: Path) -> None:
+    """``main.py check`` (validate_all) checks every snippet in both languages, with its line."""
+    content_dir = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content_dir)
+    path = content_dir / "snippets.yaml"
+    source = path.read_text(encoding="utf-8")
+    first = source[: source.index("  - id: ")].count("\n") + 1
+    line = source[: source.index("      uk: >-")].count("\n") + 1
+    path.write_text(source.replace("      uk: >-", "      ru: >-", 1), encoding="utf-8")
+    catalog, problems = validate_all(ROOT / "dialogs", content_dir)
+    assert catalog is None
+    found = [str(p) for p in problems if p.file.endswith("snippets.yaml")]
+    assert any("missing 'uk' translation" in p for p in found), found
+    lines = [int(p.split(":")[1]) for p in found]
+    assert all(first <= number <= line for number in lines), (first, line, found)
+
+
+def test_shipped_flows_include_the_journey(catalog: Catalog) -> None:
+    """The session catalog is the validated one (``load_catalog`` raises on any problem)."""
+    expected = {"checkin", "epds", "learn", "mood", "settings", "pause", "resume", "export"}
+    assert expected | {"delete"} <= set(catalog.flows)
+    assert catalog.flows["epds"].command == "screening"

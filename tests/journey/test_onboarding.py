@@ -41,6 +41,7 @@ async def test_onboarding_end_to_end(chat: Chat, services: Services, lang: str) 
     await chat.text("7.45")
     said = chat.said()
     assert "07:45" in said and "Olenka" in said
+    assert services.config.timezone in said and "/settings" in said  # she can change the zone
     for command in ("/checkin", "/screening", "/learn", "/mood", "/settings", "/pause", "/help"):
         assert command in said
     assert text(services, "clinic.disclaimer", lang) in said

@@ -81,6 +81,11 @@ async def test_status_command_exit_codes(
     monkeypatch.setenv("DATABASE_PATH", str(services.config.database_path.parent / "nope.db"))
     assert main.main(["status"]) == EXIT_NO_DATABASE
     assert not (services.config.database_path.parent / "nope.db").exists()
+    garbage = services.config.database_path.parent / "garbage.db"
+    garbage.write_bytes(b"not a database" * 200)
+    monkeypatch.setenv("DATABASE_PATH", str(garbage))
+    assert main.main(["status"]) == EXIT_NO_DATABASE
+    assert "cannot read" in capsys.readouterr().out
 
 
 async def test_status_of_an_old_schema(config: Config, tmp_path: Path) -> None:
