@@ -253,24 +253,42 @@ def _parse(prepared: str) -> Any:
 def _anchors(prepared: str) -> tuple[frozenset[str], ...]:
     """Sets of word beginnings (≤ 5 letters): every match contains a word from each set.
 
-    Each place in the pattern where a word must start gives one set, so "(want|wish) to die"
-    needs a word beginning "want" or "wish" and one beginning "die". Being wrong here would
-    hide a crisis, so every step is conservative: anything unclear gives no set, which only
-    costs speed. The sets are ordered rarest-looking first.
+    "(want|wish) to die" needs a word beginning "want" or "wish", one beginning "to" and one
+    beginning "die"; "(be dead|stop living)" needs "dead" or "livin". A message lacking any one
+    set is not scanned by that pattern. Being wrong here would hide a crisis, so every step is
+    conservative: anything unclear gives no set, which only costs speed. Rarest-looking first.
     """
-    items = list(_parse(prepared))
-    found: list[tuple[float, frozenset[str]]] = []
-    word_start = True
+    slots = _slots(list(_parse(prepared)), True, 0)
+    return tuple(sorted(set(slots), key=_cost))
+
+
+def _cost(heads: frozenset[str]) -> int:
+    """A guess at how often some word begins with one of ``heads``: short and common is bad."""
+    return sum(8 ** (_HEAD - len(h)) + (4096 if h in _COMMON_HEADS else 0) for h in heads)
+
+
+def _slots(items: list[Any], word_start: bool, depth: int) -> list[frozenset[str]]:
+    """Every set of word beginnings that a match of ``items`` must contain one of."""
+    slots: list[frozenset[str]] = []
+    if depth > 20:
+        return slots
     for index, (op, arg) in enumerate(items):
         if op in _ZERO_WIDTH:
             continue
         if word_start:
             heads = _heads(items[index:], "", 0)
             if heads:
-                cost = sum(8 ** (_HEAD - len(h)) + (4096 if h in _COMMON_HEADS else 0) for h in heads)
-                found.append((cost, frozenset(heads)))
+                slots.append(frozenset(heads))
+        if op in (sre.BRANCH, sre.SUBPATTERN, sre.ATOMIC_GROUP):
+            options = [_slots(list(sub), word_start, depth + 1) for sub in _children(op, arg)]
+            if all(options):
+                merged = frozenset().union(*(min(option, key=_cost) for option in options))
+                if len(merged) <= _MAX_HEADS:
+                    slots.append(merged)
+        elif op in _REPEATS and arg[0] >= 1:
+            slots += _slots(list(arg[2]), word_start, depth + 1)
         word_start = _word_start_after(word_start, op, arg)
-    return tuple(heads for _, heads in sorted(found, key=lambda pair: pair[0]))
+    return slots
 
 
 def _word_start_after(word_start: bool, op: Any, arg: Any) -> bool:

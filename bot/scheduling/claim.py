@@ -72,11 +72,13 @@ async def _claim(
 ) -> None:
     zone = policy.zone_of(row.timezone)
     day = local_date(row.due_at, zone)
-    following = next_slot(row.checkin_time, zone, now, policy.config.quiet_hours, day)
+    quiet = policy.config.quiet_hours
     if now - row.due_at > policy.grace:
         count.passed_over += 1
-        await store.after_slot(conn, row.id, following, None, None, row.epds_step)
+        catch_up = next_slot(row.checkin_time, zone, now - policy.grace, quiet, day)
+        await store.after_slot(conn, row.id, catch_up, None, None, row.epds_step)
         return
+    following = next_slot(row.checkin_time, zone, now, quiet, day)
     kinds, step = await _decide(conn, policy, row, day, now, count)
     for kind in kinds:
         count.sends += await store.add_send(conn, row.id, kind, day.isoformat(), row.due_at)

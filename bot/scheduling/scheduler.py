@@ -108,7 +108,7 @@ class Scheduler:
                 report.reminders += await claim_reminders(conn, self.policy, now, batch)
             for name in ("slots", "passed_over", "sends", "alerts"):
                 setattr(report.claimed, name, getattr(report.claimed, name) + getattr(count, name))
-            if count.slots < batch:
+            if count.slots < batch and not count.passed_over:
                 return
 
     async def feed(self, limit: int) -> int:
