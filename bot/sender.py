@@ -94,6 +94,7 @@ class Sender:
         self.observers: list[Callable[[Item, float], None]] = []
         self._busy: set[int] = set()
         self._last_sent: dict[int, float] = {}
+        self._held: dict[int, float] = {}  # chats waiting out a per-chat 429
         self._in_flight = 0
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -177,13 +178,14 @@ class Sender:
                 timeout = None if retry_at is None else max(0.001, retry_at - now)
                 await self.clock.wait(self._wake, timeout)
                 continue
+            if item.prepare is not None:
+                await self._prepare(item)  # while the pacer waits: rendering costs no slot
+                continue
             delay = self.pacer.delay(now)
             if delay > 0:
                 await self.clock.sleep(delay)
                 continue
-            if item.prepare is not None and not await self._prepare(item):
-                continue
-            self._start(item, self.clock.now())
+            self._start(item, now)
         self._idle.set()
 
     def _pick(self, now: float) -> tuple[Item | None, float | None]:
@@ -210,14 +212,14 @@ class Sender:
         """When ``item`` may go; None while its chat has a message in flight."""
         if item.chat_id in self._busy:
             return None
-        ready = item.not_before
+        ready = max(item.not_before, self._held.get(item.chat_id, 0.0))
         if item.lane == Lane.SCHEDULED:
             last = self._last_sent.get(item.chat_id)
             if last is not None:
                 ready = max(ready, last + PER_CHAT_INTERVAL)
         return ready
 
-    async def _prepare(self, item: Item) -> bool:
+    async def _prepare(self, item: Item) -> None:
         prepare, item.prepare = item.prepare, None
         assert prepare is not None
         try:
@@ -226,8 +228,6 @@ class Sender:
             log.exception("prepare_failed")
         if not item.messages:
             self._finish(item, Outcome("skipped"))
-            return False
-        return True
 
     def _start(self, item: Item, now: float) -> None:
         message = item.messages.popleft()
@@ -259,13 +259,24 @@ class Sender:
             self._delivered(item.chat_id)
 
     def _retry(self, item: Item, message: Outgoing, exc: RetryLater) -> None:
-        """A 429 pauses the lane; a network error retries this item a few times."""
+        """A 429 slows down what caused it: her chat alone if it had a message within the
+        last second (Telegram's per-chat limit), else the whole lane. Either way the message
+        waits at the head of its queue. A network error retries this item a few times."""
         item.messages.appendleft(message)
         now = self.clock.now()
         if exc.retry_after is not None:
             self.rate_limited += 1
-            self.paused_until[item.lane] = max(self.paused_until[item.lane], now + exc.retry_after)
-            log.warning("rate_limited lane=%d retry_after=%.1f", item.lane, exc.retry_after)
+            last = self._last_sent.get(item.chat_id)
+            if last is not None and now - last < PER_CHAT_INTERVAL:
+                self._held[item.chat_id] = now + exc.retry_after
+                scope = "chat"
+            else:
+                until = now + exc.retry_after
+                self.paused_until[item.lane] = max(self.paused_until[item.lane], until)
+                scope = "lane"
+            log.warning(
+                "rate_limited lane=%d scope=%s retry_after=%.1f", item.lane, scope, exc.retry_after
+            )
             return
         item.attempts += 1
         if item.attempts > NETWORK_RETRIES:
@@ -278,8 +289,9 @@ class Sender:
         self._in_flight -= 1
         self._last_sent[chat_id] = self.clock.now()
         if len(self._last_sent) > PRUNE_CHATS_OVER:
-            horizon = self.clock.now() - PER_CHAT_INTERVAL
-            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+            now = self.clock.now()
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > now - 1.0}
+            self._held = {c: t for c, t in self._held.items() if t > now}
         self._wake.set()
 
     def _finish(self, item: Item, outcome: Outcome) -> None:

@@ -83,7 +83,7 @@ class AlertRenderer:
                 self.t("fields.score", score=f"{detail['score']} ({detail.get('kind', '')})")
             )
         if "value" in detail and detail.get("key"):
-            lines.append(self.t("fields.score", score=f"{detail['key']} = {detail['value']}"))
+            lines.append(self.t("fields.answer", answer=f"{detail['key']} = {detail['value']}"))
         flag = self.escalation.thresholds.get("epds_3a_flag")
         epds_3a = detail.get("epds_3a")
         if flag is not None and epds_3a is not None and epds_3a >= flag:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 from re import _constants as sre  # type: ignore[attr-defined]
@@ -147,7 +148,7 @@ def _prepare(pattern: str, macros: dict[str, str]) -> str:
         if ch == "(":
             group = next((g for g in _GROUPS if source.startswith(g, i)), None)
             if group is None and source.startswith("(?", i):
-                raise _PatternError("only (?:…), (?=…), (?!…), (?<=…) and (?<!…) groups are allowed")
+                raise _PatternError("only (?:…), (?=…), (?!…), (?<=…), (?<!…) groups are allowed")
             out.append(group or "(?:")
             i += len(group) if group else 1
             last_letter = ""
@@ -165,13 +166,27 @@ def _prepare(pattern: str, macros: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _compile(prepared: str) -> re.Pattern[str]:
+@dataclass(frozen=True)
+class _Compiled:
+    """One prepared pattern, ready to run over the matching form padded with a leading space.
+
+    The leading space stands for the word boundary: a lookbehind would keep ``re`` from
+    skipping quickly to the places where a pattern can start.
+    """
+
+    regex: re.Pattern[str]
+    anchors: tuple[frozenset[str], ...]  # see _anchors
+    reach: int  # see _reach
+
+
+def _compile(prepared: str) -> _Compiled:
     """Compile a prepared pattern to match whole words only; refuse empty and slow patterns."""
-    compiled = re.compile(rf"(?<!\w)(?:{prepared})(?!\w)")
-    if compiled.search("") or compiled.search(" "):
+    regex = re.compile(rf" (?:{prepared})(?!\w)")
+    if regex.fullmatch(" "):
         raise _PatternError("the pattern can match empty text")
-    _check_repeats(sre_parse.parse(prepared))
-    return compiled
+    tree = sre_parse.parse(prepared)
+    _check_repeats(tree)
+    return _Compiled(regex, _anchors(tree), _reach(tree))
 
 
 # ── Regex analysis: slow repeats and anchors ─────────────────────────────────────────────────
@@ -183,18 +198,20 @@ _HEAD = 5  # anchors are word beginnings of at most this many letters
 _MAX_HEADS = 400
 # Words so frequent that anchoring on them saves nothing ("хочу" in "хочу померти" is a worse
 # anchor than "померти"). Only speed depends on this list, never what is detected.
-_COMMON_WORDS = (
-    "i im id a an the to and or but so my me it its is was be been am are he she they we you him "
-    "her his this that what just dont not no do have had in on at of for with want wana like fel "
-    "think know can cant wil would could get go going gona realy time baby day night slep today "
-    "now al when if how "
-    "я не і й та а але що шо як це то так вже ще мене мені мій моя моє він вона воно вони ми ви "
-    "ти його її їй йому в у на з із зі до від за по про хочу дуже все усе дитина дитину дитині "
-    "малий коли бо би б є був була буде може можу треба теж тут там сьогодні ніч "
-    "и но что это уже еще меня мне мой он она они мы вы его ее ей ему с из от о очень ребенок "
-    "ребенка когда бы есть был была будет могу надо тоже сегодня ночь"
-).split()
-_COMMON_HEADS = frozenset(word[:n] for word in _COMMON_WORDS for n in range(1, _HEAD + 1))
+_COMMON_WORDS = {
+    "en": "i im id a an the to and or but so my me it its is was be been am are he she they we "
+    "you him her his this that what just dont not no do have had in on at of for with want wana "
+    "like fel think know can cant wil would could get go going gona realy time baby day night "
+    "slep today now al when if how",
+    "uk": "я не і й та а але що шо як це то так вже ще мене мені мій моя моє він вона воно вони ми "
+    "ви ти його її їй йому в у на з із зі до від за по про хочу дуже все усе дитина дитину "
+    "дитині малий коли бо би б є був була буде може можу треба теж тут там сьогодні ніч",
+    "ru": "и но что это уже еще меня мне мой он она они мы вы его ее ей ему с из от о очень "
+    "ребенок ребенка когда бы есть был была будет могу надо тоже сегодня ночь",
+}
+_COMMON_HEADS = frozenset(
+    word[:n] for words in _COMMON_WORDS.values() for word in words.split() for n in range(1, 6)
+)
 
 
 def _children(op: Any, arg: Any) -> list[Any]:
@@ -246,11 +263,7 @@ def _check_repeats(items: Any) -> None:
             _check_repeats(sub)
 
 
-def _parse(prepared: str) -> Any:
-    return sre_parse.parse(prepared)
-
-
-def _anchors(prepared: str) -> tuple[frozenset[str], ...]:
+def _anchors(tree: Any) -> tuple[frozenset[str], ...]:
     """Sets of word beginnings (≤ 5 letters): every match contains a word from each set.
 
     "(want|wish) to die" needs a word beginning "want" or "wish", one beginning "to" and one
@@ -258,7 +271,7 @@ def _anchors(prepared: str) -> tuple[frozenset[str], ...]:
     set is not scanned by that pattern. Being wrong here would hide a crisis, so every step is
     conservative: anything unclear gives no set, which only costs speed. Rarest-looking first.
     """
-    slots = _slots(list(_parse(prepared)), True, 0)
+    slots = _slots(list(tree), True, 0)
     return tuple(sorted(set(slots), key=_cost))
 
 
@@ -386,11 +399,9 @@ class _Exclusions:
 
     _WINDOW = 200  # characters: idioms are short phrases, so only look near the match
 
-    def __init__(self, prepared: list[str]) -> None:
-        for pattern in prepared:
-            _compile(pattern)
-        self.regexes = [re.compile(rf" (?:{p})(?!\w)") for p in prepared]
-        self.any = re.compile(" (?:" + "|".join(f"(?:{p})(?!\\w)" for p in prepared) + ")")
+    def __init__(self, patterns: list[tuple[str, _Compiled]]) -> None:
+        self.regexes = [compiled.regex for _, compiled in patterns]
+        self.any = re.compile(" (?:" + "|".join(f"(?:{p})(?!\\w)" for p, _ in patterns) + ")")
 
     def cancels(self, form: str, start: int, end: int) -> bool:
         """Does a phrase run through ``form[start:end]``'s end? ``form`` starts with a space."""
@@ -412,34 +423,28 @@ class _Entry:
     category: str
     language: str
     rank: int  # position of the category in the file: lower wins
-    regex: re.Pattern[str]  # the whole entry, for checking its examples
     unless: _Exclusions | None
 
 
 @dataclass(frozen=True)
 class _Alternative:
-    """One pattern of an entry, run on its own over the text padded with a leading space."""
+    """One pattern of an entry; each is run on its own, and only where its anchors occur."""
 
     entry: _Entry
-    regex: re.Pattern[str]
-    anchors: tuple[frozenset[str], ...]
-    reach: int  # a match lies within this many words of any of its words
+    compiled: _Compiled
 
 
 @dataclass
 class _Parsed:
     alternatives: list[_Alternative]
     idioms: _Exclusions | None
-    retractions: list[str]
+    retractions: list[tuple[str, _Compiled]]
     examples: list[tuple[str, int, str, str, str]]  # (file, line, kind, id, text)
 
 
-def _load(path: Path) -> tuple[_Parsed | None, list[str]]:
-    name = _display(path)
+def _load(name: str, text: str) -> tuple[_Parsed | None, list[str]]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except OSError as exc:
-        return None, [f"{name}:1: cannot read the lexicon: {exc.strerror}"]
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -473,11 +478,11 @@ class _Loader:
             self.macros = {str(k): v for k, v in macros.items()}
         else:
             self.error(data.line_of("macros"), "macros: expected name: pattern pairs")
-        idioms = [p for item in self.items("idioms", required=False) for p in self.phrase(item, "idiom")]
-        self.parsed.idioms = self.exclusions(idioms, data.line_of("idioms"))
-        for item in self.items("entries", required=True):
+        idioms = [p for item in self.items("idioms", False) for p in self.phrase(item, "idiom")]
+        self.parsed.idioms = _Exclusions(idioms) if idioms else None
+        for item in self.items("entries", True):
             self.entry(item, ranks)
-        for item in self.items("retractions", required=True):
+        for item in self.items("retractions", True):
             self.parsed.retractions += self.phrase(item, "retraction")
         self.parsed.alternatives.sort(key=lambda alt: alt.entry.rank)
         return (None if self.errors else self.parsed), self.errors
@@ -494,7 +499,8 @@ class _Loader:
             self.error(raw.line, f"category '{missing}' is missing")
         for key, label in raw.items():
             if not (isinstance(label, dict) and all(label.get(lang) for lang in ("en", "uk"))):
-                self.error(raw.line_of(key), f"category '{key}': give its label as {{en: …, uk: …}}")
+                message = f"category '{key}': give its label as {{en: …, uk: …}}"
+                self.error(raw.line_of(key), message)
         return {key: rank for rank, key in enumerate(raw) if key in CATEGORIES}
 
     def items(self, key: str, required: bool) -> list[_Map]:
@@ -509,8 +515,8 @@ class _Loader:
             self.error(self.data.line_of(key), f"{key}: every item must be a mapping (id: …)")
         return good
 
-    def phrase(self, item: _Map, kind: str) -> list[str]:
-        """Check the fields shared by idioms, entries and retractions; return prepared patterns."""
+    def phrase(self, item: _Map, kind: str) -> list[tuple[str, _Compiled]]:
+        """Check the fields shared by idioms, entries and retractions; compile the pattern."""
         allowed = _ENTRY_KEYS if kind == "entry" else _PHRASE_KEYS
         for key in sorted(set(item) - allowed):
             self.error(item.line_of(key), f"{kind}: unknown field '{key}'")
@@ -532,23 +538,23 @@ class _Loader:
         self.parsed.examples += [(self.name, line, kind, entry_id, text) for text in examples]
         return self.patterns(item.get("pattern"), item.line_of("pattern"), entry_id)
 
-    def patterns(self, raw: Any, line: int, entry_id: str) -> list[str]:
+    def patterns(self, raw: Any, line: int, entry_id: str) -> list[tuple[str, _Compiled]]:
+        """Prepare and compile a pattern (or a list of them); report each bad one."""
         parts = [raw] if isinstance(raw, str) else raw
         if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
             self.error(line, f"{entry_id}: pattern must be a regex or a list of regexes")
             return []
-        prepared = []
+        compiled = []
         for part in parts:
             try:
-                prepared.append(_prepare(part, self.macros))
-                _compile(prepared[-1])
+                prepared = _prepare(part, self.macros)
+                compiled.append((prepared, _compile(prepared)))
             except (_PatternError, re.error) as exc:
                 self.error(line, f"{entry_id}: bad pattern {part!r}: {exc}")
-                return []
-        return prepared
+        return compiled if len(compiled) == len(parts) else []
 
     def entry(self, item: _Map, ranks: dict[str, int]) -> None:
-        prepared = self.phrase(item, "entry")
+        compiled = self.phrase(item, "entry")
         entry_id = str(item.get("id"))
         category = item.get("category")
         if category not in CATEGORIES:
@@ -558,19 +564,12 @@ class _Loader:
         unless = None
         if "unless" in item:
             unless_parts = self.patterns(item["unless"], item.line_of("unless"), entry_id)
-            unless = self.exclusions(unless_parts, item.line_of("unless"))
-        if not prepared or item.get("lang") not in LANGUAGES:
+            unless = _Exclusions(unless_parts) if unless_parts else None
+        if not compiled or item.get("lang") not in LANGUAGES:
             return
-        whole = _compile("|".join(f"(?:{p})" for p in prepared))
         rank = ranks.get(category, len(CATEGORIES))
-        entry = _Entry(entry_id, category, item["lang"], rank, whole, unless)
-        self.parsed.alternatives += [
-            _Alternative(entry, re.compile(rf" (?:{p})(?!\w)"), _anchors(p), _reach(_parse(p)))
-            for p in prepared
-        ]
-
-    def exclusions(self, prepared: list[str], line: int) -> _Exclusions | None:
-        return _Exclusions(prepared) if prepared else None
+        entry = _Entry(entry_id, category, item["lang"], rank, unless)
+        self.parsed.alternatives += [_Alternative(entry, c) for _, c in compiled]
 
 
 # ── Detection ────────────────────────────────────────────────────────────────────────────────
@@ -607,19 +606,19 @@ class _Words:
         one of them and spans at most ``reach`` words on either side.
         """
         everything = [(0, len(self.form))]
-        if len(self.words) < self._SHORT or not alternative.anchors:
+        if len(self.words) < self._SHORT or not alternative.compiled.anchors:
             return everything
         if not self._occurrences:
             for index, word in enumerate(self.words):
                 self._occurrences.setdefault(word, []).append(index)
             self._starts = list(accumulate((len(w) + 1 for w in self.words), initial=1))
         fewest: list[int] | None = None
-        for anchor in alternative.anchors:
+        for anchor in alternative.compiled.anchors:
             words = {w for head in anchor & self.head_set for w in self.heads[head]}
             indexes = [i for w in words for i in self._occurrences[w]]
             if fewest is None or len(indexes) < len(fewest):
                 fewest = indexes
-        reach, words_total = alternative.reach, len(self.words)
+        reach, words_total = alternative.compiled.reach, len(self.words)
         if fewest is None or len(fewest) > self._MAX_WINDOWS:
             return everything
         spans: list[tuple[int, int]] = []
@@ -639,22 +638,25 @@ class CrisisDetector:
     def __init__(self, parsed: _Parsed) -> None:
         self._alternatives = parsed.alternatives
         self._idioms = parsed.idioms
-        self._retractions = re.compile(
-            r" (?:" + "|".join(f"(?:{p})(?!\\w)" for p in parsed.retractions) + ")"
-        )
+        self._retractions = _Exclusions(parsed.retractions).any
         self._prefilter = True  # tests switch it off to prove the anchors never hide a match
 
     @classmethod
     def from_yaml(cls, path: Path) -> CrisisDetector:
-        """Load, validate and compile a lexicon; raises :class:`LexiconError` if it is invalid."""
-        parsed, errors = _load(path)
-        if parsed is None:
-            raise LexiconError(errors)
-        detector = cls(parsed)
-        errors = detector._check_examples(parsed)
-        if errors:
-            raise LexiconError(errors)
-        return detector
+        """Load, validate and compile a lexicon; raises :class:`LexiconError` if it is invalid.
+
+        Compiling takes about a second, and start-up both validates and loads the file, so the
+        result for the same file content is kept and reused.
+        """
+        name = _display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise LexiconError([f"{name}:1: cannot read the lexicon: {exc.strerror}"]) from exc
+        built = _built(name, text)
+        if isinstance(built, tuple):
+            raise LexiconError(list(built))
+        return built
 
     def detect(self, text: str) -> CrisisMatch | None:
         """The best crisis match in ``text``, or ``None``.
@@ -668,7 +670,7 @@ class CrisisDetector:
             entry = alternative.entry
             if best is not None and entry.rank > best[0]:
                 break
-            if self._prefilter and not text_words.may_match(alternative.anchors):
+            if self._prefilter and not text_words.may_match(alternative.compiled.anchors):
                 continue
             found = self._first_match(alternative, text_words)
             if found is not None and (best is None or (entry.rank, found[0]) < best[:2]):
@@ -694,7 +696,7 @@ class CrisisDetector:
         windows = words.windows(alternative) if self._prefilter else [(0, len(form))]
         for window_start, window_end in windows:
             pos = window_start
-            while (match := alternative.regex.search(form, pos, window_end)) is not None:
+            while (match := alternative.compiled.regex.search(form, pos, window_end)) is not None:
                 start, end = match.start() + 1, match.end()
                 cancelled = (
                     entry.unless is not None and entry.unless.cancels(form, start, end)
@@ -707,21 +709,32 @@ class CrisisDetector:
     def _check_examples(self, parsed: _Parsed) -> list[str]:
         """Entries' and retractions' examples must be detected; idioms' examples must not be."""
         errors = []
-        entries = {alt.entry.id: alt.entry for alt in parsed.alternatives}
         for file, line, kind, entry_id, text in parsed.examples:
             problem = ""
             found = self.detect(text)
-            if kind == "entry" and not entries[entry_id].regex.search(matching_form(text)):
+            form = " " + matching_form(text)
+            own = [a.compiled.regex for a in parsed.alternatives if a.entry.id == entry_id]
+            if kind == "entry" and not any(regex.search(form) for regex in own):
                 problem = "does not match its pattern"
             elif kind == "entry" and found is None:
                 problem = "matches, but an idiom or 'unless' pattern cancels it"
             elif kind == "idiom" and found is not None:
                 problem = f"is still detected as a crisis by {found.entry_id} ({found.span!r})"
-            elif kind == "retraction" and not self._retractions.search(" " + matching_form(text)):
+            elif kind == "retraction" and not self._retractions.search(form):
                 problem = "is not recognised as a retraction"
             if problem:
                 errors.append(f"{file}:{line}: {entry_id}: example {text!r} {problem}")
         return errors
+
+
+@lru_cache(maxsize=4)
+def _built(name: str, text: str) -> CrisisDetector | tuple[str, ...]:
+    parsed, errors = _load(name, text)
+    if parsed is None:
+        return tuple(errors)
+    detector = CrisisDetector(parsed)
+    errors = detector._check_examples(parsed)
+    return tuple(errors) if errors else detector
 
 
 def validate_lexicon(path: Path) -> list[str]:

@@ -90,8 +90,8 @@ def _word(token: str) -> str:
 
 def _squeeze(token: str) -> str:
     """Collapse runs of one repeated letter ("dieee" → "die"); digits are left alone."""
-    kept = [ch for ch, prev in zip(token, " " + token[:-1], strict=True) if ch != prev or not ch.isalpha()]
-    return "".join(kept)
+    pairs = zip(token, " " + token[:-1], strict=True)
+    return "".join(ch for ch, prev in pairs if ch != prev or not ch.isalpha())
 
 
 _cached_word = lru_cache(maxsize=65536)(_word)

@@ -50,6 +50,7 @@ class OutboxWorker:
         )
         self.repeat_after = timedelta(minutes=config.alert_repeat_minutes)
         self._wake = asyncio.Event()
+        self._pass = asyncio.Lock()
         self._last_warning: datetime | None = None
 
     def wake(self) -> None:
@@ -77,15 +78,20 @@ class OutboxWorker:
         return 0.0 if due <= now else 1.0
 
     async def run_once(self) -> int:
-        """Deliver everything due now, urgent first; return how many items were sent."""
-        now = self.clock()
-        await self._queue_repeats(now)
-        async with self.services.db.lock:
-            items = await alerts.due_items(self.services.db.conn, now)
-        sent = 0
-        for item in items:
-            sent += await self._deliver(item)
-        return sent
+        """Deliver everything due now, urgent first; return how many items were sent.
+
+        One pass at a time: two overlapping passes would read the same pending rows and
+        deliver them twice.
+        """
+        async with self._pass:
+            now = self.clock()
+            await self._queue_repeats(now)
+            async with self.services.db.lock:
+                items = await alerts.due_items(self.services.db.conn, now)
+            sent = 0
+            for item in items:
+                sent += await self._deliver(item)
+            return sent
 
     async def _queue_repeats(self, now: datetime) -> None:
         async with self.services.db.transaction() as conn:
@@ -184,8 +190,8 @@ class OutboxWorker:
             if item.kind != "staff_alert" or item.alert_id is None:
                 return
             alert = await alerts.get_alert(conn, item.alert_id)
-            if alert is None:
-                return
+            if alert is None or alert.delivered_at is not None:
+                return  # the mother is told once, on the first delivery
             urgent = alert.priority == URGENT
             await alerts.mark_delivered(conn, alert.id, now, self.repeat_after if urgent else None)
             await alerts.audit(conn, "system", "delivered", now, alert.id, alert.pseudonym)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot.content import Content
@@ -57,13 +58,20 @@ class Cadence:
         Offers she missed by more than the window (she joined late, the bot was down) are
         passed over without an offer, so she never gets a backlog of questionnaires."""
         offer = False
-        while step < len(self.epds_offers):
-            due = self.epds_offers[step].after(birth)
+        dates = _offer_dates(self.epds_offers, birth)
+        while step < len(dates):
+            due = dates[step]
             if due > day:
                 break
             offer = day - due <= self.epds_offer_window
             step += 1
         return offer, step
+
+
+@lru_cache(maxsize=4096)
+def _offer_dates(offers: tuple[Offset, ...], birth: date) -> tuple[date, ...]:
+    """Cached: a year of births is a few hundred dates, shared by 100,000 mothers."""
+    return tuple(offer.after(birth) for offer in offers)
 
 
 def load_cadence(content: Content) -> Cadence:

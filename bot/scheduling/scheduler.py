@@ -18,16 +18,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.clock import utcnow
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
-from bot.conversation.turn import Turn
 from bot.scheduling import store
 from bot.scheduling.cadence import load_cadence
 from bot.scheduling.claim import ClaimCount, Policy, claim_reminders, claim_slots
 from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
+from bot.scheduling.store import SendRow
 from bot.sender import Lane, Outcome, Sender
 from bot.services import Services
 from bot.storage import mothers
@@ -46,14 +47,6 @@ class TickReport:
     claimed: ClaimCount = field(default_factory=ClaimCount)
     reminders: int = 0
     fed: int = 0
-
-
-@dataclass(frozen=True)
-class Queued:
-    send_id: int
-    mother_id: int
-    chat_id: int
-    due_at: datetime
 
 
 class Scheduler:
@@ -122,36 +115,32 @@ class Scheduler:
         for row in rows:
             if row.id in self._queued or fed >= limit:
                 continue
-            item = Queued(row.id, row.mother_id, row.chat_id, row.due_at)
             self._queued.add(row.id)
             self.sender.submit_lazy(
-                row.chat_id,
-                lambda item=item: self._render(item),
-                lambda o, i=item: self._done(i, o),
+                row.chat_id, partial(self._render, row), partial(self._done, row)
             )
             fed += 1
         return fed
 
-    async def _render(self, item: Queued) -> list[Outgoing]:
-        async def compose(turn: Turn) -> None:
-            send = await store.get_send(turn.conn, item.send_id)
-            if send is not None:
-                await self.composer.compose(turn, send)
+    async def _render(self, send: SendRow) -> list[Outgoing]:
+        """Compose the row as it stands now. It is still pending: only this process changes
+        rows, and ``_queued`` keeps a row from being fed twice."""
+        return await self.conversation.scheduled_turn(
+            send.chat_id, self.clock(), partial(self.composer.compose, send=send)
+        )
 
-        return await self.conversation.scheduled_turn(item.chat_id, self.clock(), compose)
-
-    async def _done(self, item: Queued, outcome: Outcome) -> None:
-        self._queued.discard(item.send_id)
+    async def _done(self, item: SendRow, outcome: Outcome) -> None:
+        self._queued.discard(item.id)
         if outcome.status == "skipped":
             return
         now = self.clock()
         async with self.services.db.transaction() as conn:
             if outcome.status == "sent":
                 self.sent += 1
-                await store.mark_send(conn, item.send_id, "sent", now)
+                await store.mark_send(conn, item.id, "sent", now)
                 return
             reason = "blocked" if outcome.status == "unreachable" else str(outcome.error)[:100]
-            await store.mark_send(conn, item.send_id, "failed", now, reason)
+            await store.mark_send(conn, item.id, "failed", now, reason)
             if outcome.status == "unreachable":
                 await mothers.update(conn, item.mother_id, now, status="inactive")
                 log.info("mother_inactive mother_id=%s reason=blocked", item.mother_id)

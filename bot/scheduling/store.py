@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import iso, parse_iso
+from bot.clock import iso
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _slot(row: sqlite3.Row) -> SlotRow:
         timezone=row["timezone"],
         baby_birth_date=row["baby_birth_date"],
         created_at=row["created_at"],
-        due_at=parse_iso(row["next_checkin_at"]),
+        due_at=datetime.fromisoformat(row["next_checkin_at"]),
         epds_step=row["epds_step"],
         last_mood=(mood[0], json.loads(mood[1]), mood[2]) if mood else None,
         last_epds_at=row["last_epds_at"],
@@ -102,19 +102,15 @@ async def set_next(conn: aiosqlite.Connection, plans: list[tuple[str, int]]) -> 
     await conn.executemany("UPDATE mothers SET next_checkin_at = ? WHERE id = ?", plans)
 
 
-async def after_slot(
-    conn: aiosqlite.Connection,
-    mother_id: int,
-    next_at: datetime,
-    local_date: str | None,
-    remind_at: datetime | None,
-    epds_step: int,
+async def move_slots(
+    conn: aiosqlite.Connection, moves: list[tuple[str, str | None, int, str | None, int]]
 ) -> None:
-    """Her slot was used (``local_date``) or passed over (None): move on to the next one."""
-    await conn.execute(
+    """(next slot, remind at, journey step, local date used or None, mother id): each slot
+    was used (that local date) or passed over (None); she moves on to the next one."""
+    await conn.executemany(
         "UPDATE mothers SET next_checkin_at = ?, remind_at = ?, epds_step = ?,"
         " last_prompt_local_date = COALESCE(?, last_prompt_local_date) WHERE id = ?",
-        (iso(next_at), iso(remind_at) if remind_at else None, epds_step, local_date, mother_id),
+        moves,
     )
 
 
@@ -128,11 +124,13 @@ async def due_reminders(
         (iso(now), limit),
     ) as cursor:
         rows = await cursor.fetchall()
-    return [(r[0], parse_iso(r[1]), r[2], r[3]) for r in rows]
+    return [(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
 
 
-async def clear_reminder(conn: aiosqlite.Connection, mother_id: int) -> None:
-    await conn.execute("UPDATE mothers SET remind_at = NULL WHERE id = ?", (mother_id,))
+async def clear_reminders(conn: aiosqlite.Connection, mother_ids: list[int]) -> None:
+    await conn.executemany(
+        "UPDATE mothers SET remind_at = NULL WHERE id = ?", [(m,) for m in mother_ids]
+    )
 
 
 async def consume_epds_reminders(conn: aiosqlite.Connection, mother_id: int, now: str) -> None:
@@ -143,15 +141,16 @@ async def consume_epds_reminders(conn: aiosqlite.Connection, mother_id: int, now
     )
 
 
-async def add_send(
-    conn: aiosqlite.Connection, mother_id: int, kind: str, local_date: str, due: datetime
-) -> bool:
-    """Record a message to send; False if this one (mother, kind, day) exists already."""
-    cursor = await conn.execute(
+async def add_sends(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, str]]) -> int:
+    """Record messages to send, (mother id, kind, local date, due ISO); one per mother, kind
+    and day (a row that exists already is left alone). Returns how many are new."""
+    if not rows:
+        return 0
+    cursor = await conn.executemany(
         "INSERT OR IGNORE INTO sends (mother_id, kind, local_date, due_at) VALUES (?, ?, ?, ?)",
-        (mother_id, kind, local_date, iso(due)),
+        rows,
     )
-    return cursor.rowcount == 1
+    return max(0, cursor.rowcount)
 
 
 SEND_COLUMNS = (
@@ -167,7 +166,7 @@ def _send(row: sqlite3.Row) -> SendRow:
         chat_id=row[2],
         kind=row[3],
         local_date=row[4],
-        due_at=parse_iso(row[5]),
+        due_at=datetime.fromisoformat(row[5]),
         status=row[6],
     )
 
@@ -178,12 +177,6 @@ async def pending_sends(conn: aiosqlite.Connection, limit: int) -> list[SendRow]
         (limit,),
     ) as cursor:
         return [_send(row) for row in await cursor.fetchall()]
-
-
-async def get_send(conn: aiosqlite.Connection, send_id: int) -> SendRow | None:
-    async with conn.execute(f"SELECT {SEND_COLUMNS} WHERE s.id = ?", (send_id,)) as cursor:
-        row = await cursor.fetchone()
-    return _send(row) if row else None
 
 
 async def mark_send(
@@ -217,4 +210,4 @@ async def session_updated_at(conn: aiosqlite.Connection, mother_id: int) -> date
         "SELECT updated_at FROM sessions WHERE mother_id = ?", (mother_id,)
     ) as cursor:
         row = await cursor.fetchone()
-    return parse_iso(row[0]) if row else None
+    return datetime.fromisoformat(row[0]) if row else None

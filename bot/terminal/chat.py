@@ -98,8 +98,6 @@ async def run_chat(services: Services, stdin: TextIO = sys.stdin, out: TextIO = 
                 continue
             for reply in await conversation.handle(parse_line(line, transport, sender)):
                 await transport.deliver(reply)
-            worker.wake()
-            await asyncio.sleep(0)
             await worker.run_once()
     finally:
         stop.set()

@@ -140,3 +140,19 @@ async def test_nothing_to_say_is_skipped_without_using_a_slot() -> None:
     await lazy(sender, prompt(99))
     assert await sender.drain(5)
     assert [(t, m.chat_id) for t, m in transport.log] == [(0.0, 99)]
+
+
+async def test_a_per_chat_429_holds_that_chat_only() -> None:
+    sender, transport = make(30.0)
+    transport.failures[2] = RetryLater("429", retry_after=3.0)
+    sender.submit(Outgoing(1, "first"))
+    sender.submit(Outgoing(1, "second"))  # within a second of "first": her chat's limit
+    sender.submit(Outgoing(1, "third"))
+    for chat in range(2, 6):
+        sender.submit(Outgoing(chat, "other"))
+    assert await sender.drain(10)
+    to_one = [(t, m.text) for t, m in transport.log if m.chat_id == 1]
+    assert [text for _, text in to_one] == ["first", "second", "third"]
+    assert to_one[1][0] - to_one[0][0] >= 3.0
+    others = [t for t, m in transport.log if m.chat_id != 1]
+    assert max(others) < 1.0, "other chats were not held up"

@@ -1,0 +1,439 @@
+"""Crisis detection: categories in three languages, idioms, variants, validation, speed, corpus."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.safety.detector import (
+    CATEGORIES,
+    DEFAULT_LEXICON,
+    CrisisDetector,
+    CrisisMatch,
+    LexiconError,
+    validate_lexicon,
+)
+
+CORPUS_DIR = Path(__file__).parent / "corpus"
+LANGUAGES = ("en", "uk", "ru")
+
+
+def corpus(language: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((CORPUS_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+# ── The API others call ──────────────────────────────────────────────────────────────────────
+
+
+def test_a_match_names_category_entry_language_and_span(detector: CrisisDetector) -> None:
+    match = detector.detect("honestly I just want to DIE!!!")
+    assert match == CrisisMatch("suicidal", "en-want-die", "en", "want to die")
+    with pytest.raises(AttributeError):
+        match.category = "psychosis"  # type: ignore[misc]
+
+
+def test_no_match_is_none(detector: CrisisDetector) -> None:
+    assert detector.detect("she finally slept for four hours") is None
+    assert detector.detect("") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "language"),
+    [
+        ("I want to kill myself", "suicidal", "en"),
+        ("everyone would be better off without me", "suicidal", "en"),
+        ("I cut myself again last night", "self_harm", "en"),
+        ("I wish I could go to sleep and never wake up", "not_exist", "en"),
+        ("I keep having thoughts of smothering my baby", "harm_baby", "en"),
+        ("I hear voices telling me the baby is evil", "psychosis", "en"),
+        ("someone switched my baby at the hospital", "psychosis", "en"),
+        ("my husband hits me when he drinks", "danger_abuse", "en"),
+        ("він змушує мене до сексу", "danger_abuse", "uk"),
+        ("хочу вмерти", "suicidal", "uk"),
+        ("думаю як покінчити з собою", "suicidal", "uk"),
+        ("знову порізала себе", "self_harm", "uk"),
+        ("хочу заснути і не прокинутись", "not_exist", "uk"),
+        ("боюся що можу задушити малого", "harm_baby", "uk"),
+        ("це не моя дитина, її підмінили", "psychosis", "uk"),
+        ("чоловік мене б'є", "danger_abuse", "uk"),
+        ("хочу умереть", "suicidal", "ru"),
+        ("режу руки чтобы стало легче", "self_harm", "ru"),
+        ("хочу исчезнуть навсегда", "not_exist", "ru"),
+        ("мысли выбросить ребенка в окно", "harm_baby", "ru"),
+        ("слышу голоса которые говорят со мной", "psychosis", "ru"),
+        ("муж угрожает меня убить", "danger_abuse", "ru"),
+    ],
+)
+def test_each_category_in_each_language(
+    detector: CrisisDetector, text: str, category: str, language: str
+) -> None:
+    match = detector.detect(text)
+    assert match is not None, text
+    assert (match.category, match.language) == (category, language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "хочу вмерти, сил больше нет",  # Ukrainian verb in a Russian sentence
+        "не хочу жить, все надоело",
+        "чоловік бьет меня",
+        "думаю покінчить з собой",
+    ],
+)
+def test_mixed_ukrainian_russian(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None
+
+
+def test_earlier_category_in_the_file_wins(detector: CrisisDetector) -> None:
+    match = detector.detect("he hits me every night and honestly I want to die")
+    assert match is not None and match.category == "suicidal"
+
+
+# ── Variants of spelling ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "хочу пoмepти",  # Latin o, e, p
+        "ХOЧУ ВMEРТИ",  # Latin upper case
+        "i want to kіll myself",  # Cyrillic і
+        "i want to dіе",  # Cyrillic і, е
+    ],
+)
+def test_look_alike_letters(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’", "ʼ", "`", "´", "′", ""])
+def test_apostrophe_variants_and_missing_apostrophes(
+    detector: CrisisDetector, apostrophe: str
+) -> None:
+    assert detector.detect(f"I don{apostrophe}t want to live anymore") is not None
+    assert detector.detect(f"я вб{apostrophe}ю себе") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i want to diiiiie", "хочу помертиииии", "kiiiilll myself", "хочу умеееереть", "kil myself"],
+)
+def test_repeated_and_missing_letters(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die",
+        "I WANT TO DIE",
+        "i   want\nto...die",
+        "i want to die 😭😭",
+        "iwant to die?!",
+    ],
+)
+def test_case_spacing_punctuation_and_emoji(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text.replace("iwant", "i want")) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm on a diet to lose the baby weight", "my studies are on hold", "she suckled well today"],
+)
+def test_patterns_match_whole_words_only(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None
+
+
+# ── Everyday idioms ──────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm dying to sleep",
+        "this baby is killing me with cuteness",
+        "I could kill for a coffee",
+        "my back is killing me",
+        "I'm dead tired",
+        "I'm so tired I could die",
+        "I hit my head on the cupboard",
+        "kill the lights please",
+        "I'm not suicidal, just exhausted",
+        "I would never hurt my baby",
+        "я вмираю від втоми",
+        "помираю як хочу спати",
+        "вбила б за каву",
+        "спина просто вбиває",
+        "не хочу жити з свекрухою",
+        "хочу зникнути на день у спа",
+        "умираю как хочу спать",
+        "убила бы за кофе",
+        "не хочу жить со свекровью",
+        "эта жара нас убивает",
+    ],
+)
+def test_everyday_idioms_are_not_crises(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None
+
+
+def test_an_idiom_does_not_hide_a_crisis_elsewhere_in_the_message(
+    detector: CrisisDetector,
+) -> None:
+    assert detector.detect("I'm dying to sleep. Honestly I want to die") is not None
+    assert detector.detect("я вмираю від втоми, і чесно хочу померти") is not None
+
+
+# ── Retractions ──────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I didn't mean it",
+        "you misunderstood me",
+        "sorry, I was just joking",
+        "я не це мала на увазі",
+        "ви неправильно зрозуміли",
+        "я пожартувала",
+        "я пошутила",
+        "вы меня неправильно поняли",
+    ],
+)
+def test_retractions(detector: CrisisDetector, text: str) -> None:
+    assert detector.is_retraction(text)
+    assert detector.detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["I didn't sleep at all", "thanks, that helps", "я пошутила, но правда хочу умереть"]
+)
+def test_not_retractions(detector: CrisisDetector, text: str) -> None:
+    assert not detector.is_retraction(text)
+
+
+# ── Validation with file and line ────────────────────────────────────────────────────────────
+
+MINIMAL = """\
+categories:
+  suicidal: {en: Suicidal thoughts, uk: Суїцидальні думки}
+  harm_baby: {en: Harming the baby, uk: Шкода дитині}
+  psychosis: {en: Psychosis, uk: Психоз}
+  danger_abuse: {en: Danger, uk: Небезпека}
+  self_harm: {en: Self-harm, uk: Самоушкодження}
+  not_exist: {en: Not existing, uk: Не існувати}
+entries:
+  - id: en-die
+    category: suicidal
+    lang: en
+    pattern: 'want to die'
+    examples: ["I want to die"]
+retractions:
+  - id: en-joking
+    lang: en
+    pattern: 'just joking'
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "crisis_lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_the_shipped_lexicon_is_valid() -> None:
+    assert validate_lexicon(DEFAULT_LEXICON) == []
+
+
+def test_a_minimal_lexicon_is_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    assert validate_lexicon(path) == []
+    assert CrisisDetector.from_yaml(path).detect("i want to die") is not None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("'want to die'", "'want to (die'", "bad pattern"),
+        ("category: suicidal", "category: sadness", "unknown category 'sadness'"),
+        ("  - id: en-die\n", "  - lang: en\n", "missing id"),
+        ("  - id: en-joking", "  - id: en-die", "duplicate id 'en-die'"),
+        ("    lang: en\n    pattern: 'want", "    lang: en\n    patern: 'want", "unknown field"),
+        ("'want to die'", "'want.*die'", "unbounded repeat"),
+        ("'want to die'", "'want to пoмерти'", "mixes Latin and Cyrillic"),
+        ("'want to die'", "'{wish} to die'", "unknown macro"),
+        ("'want to die'", "'(?P<x>want) to die'", "groups are allowed"),
+        ("'want to die'", "'(want)?'", "can match empty text"),
+        ('["I want to die"]', '["I want to sleep"]', "does not match its pattern"),
+        ("lang: en\n    pattern: 'want", "lang: fr\n    pattern: 'want", "lang must be one of"),
+    ],
+)
+def test_broken_lexicons_give_file_and_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in MINIMAL
+    text = MINIMAL.replace(old, new, 1)
+    path = write(tmp_path, text)
+    errors = validate_lexicon(path)
+    assert errors, "expected an error"
+    assert any(message in error for error in errors), errors
+    start = MINIMAL.index(old) + len(new) - len(new.lstrip())
+    changed = text[:start].count("\n") + 1
+    lines = []
+    for error in errors:
+        file, line, rest = error.split(":", 2)
+        assert file == str(path)
+        assert rest.strip()
+        lines.append(int(line))
+    assert any(changed - 3 <= line <= changed + 2 for line in lines), (changed, errors)
+    with pytest.raises(LexiconError) as raised:
+        CrisisDetector.from_yaml(path)
+    assert raised.value.errors == errors
+
+
+def test_not_yaml_at_all(tmp_path: Path) -> None:
+    path = write(tmp_path, "categories: [\n  - oops: {\n")
+    [error] = validate_lexicon(path)
+    assert error.startswith(f"{path}:") and "not valid YAML" in error
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    [error] = validate_lexicon(tmp_path / "nope.yaml")
+    assert error.endswith("cannot read the lexicon: No such file or directory")
+
+
+def test_errors_name_the_file_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = DEFAULT_LEXICON.read_text(encoding="utf-8")
+    broken = shipped.replace("category: harm_baby", "category: harm_babies", 1)
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "crisis_lexicon.yaml").write_text(broken, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    errors = validate_lexicon(Path("content/crisis_lexicon.yaml"))
+    line = line_of(broken, "category: harm_babies")
+    assert f"content/crisis_lexicon.yaml:{line}: " in errors[0]
+    assert "unknown category 'harm_babies'" in errors[0]
+
+
+def test_every_category_has_an_english_and_ukrainian_label() -> None:
+    data = yaml.safe_load(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+    assert set(data["categories"]) == set(CATEGORIES)
+    for label in data["categories"].values():
+        assert set(label) == {"en", "uk"} and all(label.values())
+
+
+# ── Speed and the anchor pre-filter ──────────────────────────────────────────────────────────
+
+
+def twenty_thousand(parts: list[str]) -> str:
+    text, i = "", 0
+    while len(text) < 20_000:
+        text += parts[i % len(parts)] + " "
+        i += 37
+    return text[:20_000]
+
+
+def benign(language: str) -> list[str]:
+    return [item["text"] for item in corpus(language) if not item["crisis"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "budget"),
+    [
+        ("benign English", twenty_thousand(benign("en")), 0.1),
+        ("benign Ukrainian", twenty_thousand(benign("uk")), 0.1),
+        ("benign Russian", twenty_thousand(benign("ru")), 0.1),
+        ("one long word", "a" * 20_000, 0.1),
+        ("punctuation", "?!." * 7_000, 0.1),
+        ("repeated gate words", "i want to " * 2_000, 0.1),
+        ("mixed scripts", "пoмepти kіll " * 1_600, 0.1),
+        ("crisis at the very end", twenty_thousand(benign("en"))[:19_980] + " i want to die", 0.1),
+        ("hundreds of idioms", "I'm dying to sleep, my back is killing me. " * 470, 1.0),
+    ],
+)
+def test_twenty_thousand_characters_are_fast(
+    detector: CrisisDetector, name: str, text: str, budget: float
+) -> None:
+    detector.detect(text)
+    timings = []
+    for _ in range(3):
+        started = time.process_time()
+        detector.detect(text)
+        timings.append(time.process_time() - started)
+    print(f"{name}: {min(timings) * 1000:.1f} ms for {len(text)} characters")
+    assert min(timings) < budget
+
+
+POOL = [item["text"] for language in LANGUAGES for item in corpus(language)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(POOL), min_size=1, max_size=80), st.text(max_size=30))
+def test_anchors_never_hide_a_match(detector: CrisisDetector, parts: list[str], noise: str) -> None:
+    text = noise.join(parts)
+    exhaustive = copy.copy(detector)
+    exhaustive._prefilter = False
+    assert detector.detect(text) == exhaustive.detect(text)
+
+
+# ── The corpus ───────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_corpus_file_is_well_formed(language: str) -> None:
+    items = corpus(language)
+    texts = [item["text"] for item in items]
+    assert len(texts) == len(set(texts)), "duplicate messages"
+    for item in items:
+        assert isinstance(item["text"], str) and item["text"].strip()
+        assert isinstance(item["crisis"], bool)
+        if item["crisis"]:
+            assert item["category"] in CATEGORIES, item
+        else:
+            assert "category" not in item, item
+    crises = [item for item in items if item["crisis"]]
+    assert len(crises) >= 70 and len(items) - len(crises) >= 70
+    assert {item["category"] for item in crises} == set(CATEGORIES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_corpus_recall_and_false_positive_rate(
+    detector: CrisisDetector, record_corpus_result: Callable[..., Any], language: str
+) -> None:
+    missed, false_alarms, right_category, detected, benign_count = [], [], 0, 0, 0
+    for item in corpus(language):
+        match = detector.detect(item["text"])
+        if item["crisis"]:
+            if match is None:
+                missed.append(item["text"])
+            else:
+                detected += 1
+                right_category += match.category == item["category"]
+        else:
+            benign_count += 1
+            if match is not None:
+                false_alarms.append(f"{item['text']!r} ← {match.entry_id} {match.span!r}")
+    row = record_corpus_result(
+        language=language,
+        crisis=detected + len(missed),
+        detected=detected,
+        benign=benign_count,
+        false_positives=len(false_alarms),
+        right_category=right_category,
+    )
+    print(f"{language}: recall {row.recall:.1%}, false-positive rate {row.false_positive_rate:.1%}")
+    assert row.recall >= 0.95, "missed:\n" + "\n".join(missed)
+    assert row.false_positive_rate <= 0.05, "false alarms:\n" + "\n".join(false_alarms)
+    assert right_category >= 0.85 * detected
