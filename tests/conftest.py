@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import Config
 from bot.services import Catalog, Services, load_catalog
+from tests.fakeapi import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_CHAT = -1001
@@ -36,6 +37,19 @@ async def services(config: Config, catalog: Catalog) -> AsyncIterator[Services]:
     started = await Services.start(config, catalog)
     yield started
     await started.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API on 127.0.0.1, with the clinic's staff group already in it."""
+    async with FakeBotApi() as fake:
+        fake.group(STAFF_CHAT, "Clinic care team")
+        yield fake
+
+
+@pytest.fixture
+def bot_config(config: Config, api: FakeBotApi) -> Config:
+    return replace(config, token=api.token, api_base_url=api.base_url)
 
 
 def with_config(services: Services, **changes: object) -> Services:

@@ -5,61 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 
 import pytest
 
 from bot.config import Config
-from bot.services import Catalog, Services
-from bot.telegram.app import run_polling
-from tests.conftest import STAFF_CHAT
+from bot.services import Catalog
 from tests.fakeapi import FakeBotApi
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        fake.group(STAFF_CHAT, "Clinic care team")
-        yield fake
-
-
-@pytest.fixture
-def bot_config(config: Config, api: FakeBotApi) -> Config:
-    return replace(config, token=api.token, api_base_url=api.base_url)
-
-
-class RunningBot:
-    """Starts and stops the bot in this event loop, as ``main.py run`` would."""
-
-    def __init__(self, config: Config, catalog: Catalog, api: FakeBotApi) -> None:
-        self.config = config
-        self.catalog = catalog
-        self.api = api
-        self.services: Services | None = None
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> Services:
-        self.services = await Services.start(self.config, self.catalog)
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(run_polling(self.services, self._stop))
-        await self.api.wait_for(lambda: self.api.poll_waiting, timeout=10)
-        return self.services
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-        if self.services is not None:
-            await self.services.close()
-        self.services = None
+from tests.harness import InProcessBot
 
 
 @pytest.fixture
 async def running(
     bot_config: Config, catalog: Catalog, api: FakeBotApi
-) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(bot_config, catalog, api)
+) -> AsyncIterator[InProcessBot]:
+    bot = InProcessBot(bot_config, catalog, api)
     await bot.start()
     yield bot
     await bot.stop()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import STAFF_CHAT
-from tests.e2e.conftest import RunningBot
 from tests.e2e.test_hostile_input import onboarded
 from tests.fakeapi import FakeBotApi, SentMessage
+from tests.harness import InProcessBot
 
 CRISIS = "I can't do this anymore, I want to die"
 
@@ -22,7 +22,7 @@ async def wait_alert(api: FakeBotApi, within: float = 10) -> SentMessage:
 
 
 async def test_crisis_reply_first_then_alert_then_confirmation(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     mother = await onboarded(api, 5001)
     await mother.send(CRISIS)
@@ -45,7 +45,7 @@ async def test_crisis_reply_first_then_alert_then_confirmation(
 
 
 async def test_crisis_while_in_a_flow_pauses_it_and_continue_resumes(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     mother = await onboarded(api, 5002)
     await mother.send(CRISIS)
@@ -62,7 +62,7 @@ async def test_crisis_while_in_a_flow_pauses_it_and_continue_resumes(
     ["429", "500x3", "timeout"],
 )
 async def test_alert_survives_telegram_faults(
-    running: RunningBot, api: FakeBotApi, fault: str
+    running: InProcessBot, api: FakeBotApi, fault: str
 ) -> None:
     if fault == "429":
         api.inject_429("sendMessage", retry_after=1, times=1, chat_id=STAFF_CHAT)
@@ -81,7 +81,7 @@ async def test_alert_survives_telegram_faults(
 
 
 async def test_alert_waits_while_bot_is_out_of_staff_chat(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     api.kick_from(STAFF_CHAT)
     mother = await onboarded(api, 5004)
@@ -97,7 +97,7 @@ async def test_alert_waits_while_bot_is_out_of_staff_chat(
 
 
 async def test_forged_staff_button_from_a_mother_changes_nothing(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     mother = await onboarded(api, 5005)
     await mother.send(CRISIS)

@@ -4,34 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import RunningBot, eventually
+from tests import harness
+from tests.e2e.conftest import eventually
 from tests.fakeapi import FakeBotApi, FakeUser
+from tests.harness import InProcessBot, at_name
 
 
 async def onboarded(api: FakeBotApi, user_id: int) -> FakeUser:
     """A mother who has agreed and is now asked for her name (a free-text question)."""
     user = api.user(user_id, "Marta", language_code="en")
-    await user.send("/start")
-    await user.wait_for_text("Which language")
-    await user.press("English")
-    await user.wait_for_text("Do you agree?")
-    await user.press("Yes, I agree")
-    await user.wait_for_text("call you")
+    await at_name(user)
     return user
 
 
 async def at_consent(api: FakeBotApi, user_id: int) -> FakeUser:
     user = api.user(user_id, "Marta", language_code="en")
-    await user.send("/start")
-    await user.wait_for_text("Which language")
-    await user.press("English")
-    await user.wait_for_text("Do you agree?")
+    await harness.at_consent(user)
     return user
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "location"])
 async def test_media_where_a_button_is_expected_gets_a_kind_reask(
-    running: RunningBot, api: FakeBotApi, kind: str
+    running: InProcessBot, api: FakeBotApi, kind: str
 ) -> None:
     user = await at_consent(api, 2000 + len(kind))
     await getattr(user, f"send_{kind}")()
@@ -40,7 +34,7 @@ async def test_media_where_a_button_is_expected_gets_a_kind_reask(
     assert reask.button_texts == ["Yes, I agree", "No, thank you"]
 
 
-async def test_text_where_a_button_is_expected(running: RunningBot, api: FakeBotApi) -> None:
+async def test_text_where_a_button_is_expected(running: InProcessBot, api: FakeBotApi) -> None:
     user = await at_consent(api, 2101)
     await user.send("maybe?")
     await user.wait_for_text("Please tap one of the buttons")
@@ -48,7 +42,7 @@ async def test_text_where_a_button_is_expected(running: RunningBot, api: FakeBot
     await user.wait_for_text("call you")
 
 
-async def test_twenty_thousand_characters(running: RunningBot, api: FakeBotApi) -> None:
+async def test_twenty_thousand_characters(running: InProcessBot, api: FakeBotApi) -> None:
     user = await onboarded(api, 2102)
     await user.send("a" * 20_000)
     await user.wait_for_text("could you make it a little shorter")
@@ -56,7 +50,7 @@ async def test_twenty_thousand_characters(running: RunningBot, api: FakeBotApi) 
     await user.wait_for_text("When was your baby born?")
 
 
-async def test_malformed_and_future_dates(running: RunningBot, api: FakeBotApi) -> None:
+async def test_malformed_and_future_dates(running: InProcessBot, api: FakeBotApi) -> None:
     user = await onboarded(api, 2103)
     await user.send("Marta")
     await user.wait_for_text("When was your baby born?")
@@ -69,7 +63,7 @@ async def test_malformed_and_future_dates(running: RunningBot, api: FakeBotApi) 
 
 
 async def test_forged_and_stale_buttons_change_nothing(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     user = await at_consent(api, 2104)
     consent_message = user.last_message
@@ -86,7 +80,7 @@ async def test_forged_and_stale_buttons_change_nothing(
     assert row is not None and row["consent"] == "pending"
 
 
-async def test_edited_message_gets_a_note(running: RunningBot, api: FakeBotApi) -> None:
+async def test_edited_message_gets_a_note(running: InProcessBot, api: FakeBotApi) -> None:
     user = await onboarded(api, 2105)
     sent = await user.send("Marta")
     await user.wait_for_text("When was your baby born?")
@@ -95,7 +89,7 @@ async def test_edited_message_gets_a_note(running: RunningBot, api: FakeBotApi) 
 
 
 async def test_channel_posts_and_unknown_groups_are_ignored(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     await api.channel_post(-100777, "hello channel")
     group = api.group(-100888, "Random group")
@@ -107,7 +101,7 @@ async def test_channel_posts_and_unknown_groups_are_ignored(
 
 
 async def test_a_mother_who_blocked_the_bot_is_marked_inactive(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     await onboarded(api, 2107)
     api.block(2107)

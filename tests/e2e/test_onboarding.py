@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import RunningBot
 from tests.fakeapi import FakeBotApi
+from tests.harness import InProcessBot
 
 
-async def test_start_to_end_in_english(running: RunningBot, api: FakeBotApi) -> None:
+async def test_start_to_end_in_english(running: InProcessBot, api: FakeBotApi) -> None:
     olena = api.user(1001, "Olena", language_code="en")
     await olena.send("/start")
     await olena.wait_for_text("Which language")
@@ -32,7 +32,7 @@ async def test_start_to_end_in_english(running: RunningBot, api: FakeBotApi) -> 
 
 
 async def test_start_in_ukrainian_and_decline_stores_nothing(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     oksana = api.user(1002, "Оксана", language_code="uk")
     await oksana.send("/start")
@@ -52,7 +52,7 @@ async def test_start_in_ukrainian_and_decline_stores_nothing(
 
 
 async def test_commands_are_registered_in_both_languages(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     english = dict(api.commands(language_code=""))
     ukrainian = dict(api.commands(language_code="uk"))

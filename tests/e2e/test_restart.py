@@ -2,87 +2,64 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, STAFF_CHAT
+from tests.conftest import STAFF_CHAT
 from tests.fakeapi import FakeBotApi
+from tests.harness import BotProcess, at_name, process_env
 
 pytestmark = pytest.mark.slow
 
 
-class BotProcess:
+class Restartable:
+    """``main.py run`` that can be killed with SIGKILL and started again on the same data."""
+
     def __init__(self, api: FakeBotApi, database: Path) -> None:
         self.api = api
-        self.env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_API_BASE_URL": api.base_url,
-            "DATABASE_PATH": str(database),
-            "STAFF_CHAT_ID": str(STAFF_CHAT),
-            "QUIET_HOURS": "",
-            "CONFIG_FILE": str(database.parent / "absent.yaml"),
-        }
-        self.process: asyncio.subprocess.Process | None = None
+        self.env = process_env(api, database)
+        self.current: BotProcess | None = None
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "main.py",
-            "run",
-            cwd=ROOT,
-            env=self.env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        await self.api.wait_for(lambda: self.api.poll_waiting, timeout=30)
+        self.current = await BotProcess(self.env).start()
+        await self.current.wait_for_line("bot_started")
+        await self.api.wait_for(lambda: self.api.poll_waiting, timeout=10)
 
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
+    async def kill_9(self) -> None:
+        assert self.current is not None and self.current.proc is not None
+        self.current.proc.kill()
+        await self.current.wait()
 
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
+    async def close(self) -> None:
+        if self.current is not None:
+            await self.current.kill()
 
 
 @pytest.fixture
-async def bot_process(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(api, tmp_path / "data" / "bot.sqlite3")
+async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Restartable]:
+    process = Restartable(api, tmp_path / "data" / "bot.sqlite3")
     yield process
-    await process.stop()
+    await process.close()
 
 
 async def test_kill_9_mid_flow_resumes_with_answers_intact(
-    api: FakeBotApi, bot_process: BotProcess, tmp_path: Path
+    api: FakeBotApi, bot: Restartable, tmp_path: Path
 ) -> None:
-    await bot_process.start()
+    await bot.start()
     user = api.user(4001, "Marta", language_code="en")
-    await user.send("/start")
-    await user.wait_for_text("Which language", timeout=10)
-    await user.press("English")
-    await user.wait_for_text("Do you agree?")
-    await user.press("Yes, I agree")
-    await user.wait_for_text("call you")
+    await at_name(user)
     await user.send("Marta")
     await user.wait_for_text("When was your baby born?")
-    await bot_process.kill()
+    await bot.kill_9()
 
-    await bot_process.start()
+    await bot.start()
     await user.send("01.11.2026")
     await user.wait_for_text("When suits you best?", timeout=10)
     await user.press("Evening")
     await user.wait_for_text("All set, Marta!")
-    await bot_process.stop()
     with sqlite3.connect(tmp_path / "data" / "bot.sqlite3") as db:
         answers = dict(db.execute("SELECT key, value FROM answers WHERE flow = 'onboarding'"))
     assert answers["name"] == '"Marta"'
@@ -91,23 +68,18 @@ async def test_kill_9_mid_flow_resumes_with_answers_intact(
 
 
 async def test_kill_9_between_answer_and_alert_loses_nothing(
-    api: FakeBotApi, bot_process: BotProcess
+    api: FakeBotApi, bot: Restartable
 ) -> None:
-    await bot_process.start()
+    await bot.start()
     user = api.user(4002, "Marta", language_code="en")
-    await user.send("/start")
-    await user.wait_for_text("Which language", timeout=10)
-    await user.press("English")
-    await user.wait_for_text("Do you agree?")
-    await user.press("Yes, I agree")
-    await user.wait_for_text("call you")
+    await at_name(user)
     api.delay("sendMessage", 60, times=1, chat_id=STAFF_CHAT)
     await user.send("I want to end my life")
     await user.wait_for_text("7333")
-    await bot_process.kill()
+    await bot.kill_9()
     api.clear_faults()
 
-    await bot_process.start()
+    await bot.start()
     alert = await api.wait_for(
         lambda: next((m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "")), None),
         timeout=15,

@@ -6,9 +6,10 @@ import pytest
 
 from bot.services import Catalog
 from tests.conftest import STAFF_CHAT
-from tests.e2e.conftest import RunningBot, eventually
+from tests.e2e.conftest import eventually
 from tests.e2e.test_hostile_input import onboarded
 from tests.fakeapi import FakeBotApi, FakeUser
+from tests.harness import InProcessBot
 
 # Option scores for one EPDS run per item, q1..q10.
 ZERO = [0] * 10
@@ -45,13 +46,13 @@ async def screening(user: FakeUser, catalog: Catalog, scores: list[int]) -> None
     await user.wait_for_text("screening, not a diagnosis")
 
 
-async def alerts(running: RunningBot) -> list[tuple[str, str]]:
+async def alerts(running: InProcessBot) -> list[tuple[str, str]]:
     assert running.services is not None
     rows = await running.services.db.fetchall("SELECT rule, priority FROM alerts ORDER BY id")
     return [(r["rule"], r["priority"]) for r in rows]
 
 
-async def has_alerts(running: RunningBot, count: int) -> None:
+async def has_alerts(running: InProcessBot, count: int) -> None:
     async def check() -> bool:
         return len(await alerts(running)) >= count
 
@@ -68,7 +69,7 @@ async def checkin(user: FakeUser, mood: str, safety: str | None = None) -> None:
 
 
 async def test_checkin_safety_yes_is_urgent_with_crisis_reply_first(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     user = await ready_mother(api, 6001)
     await checkin(user, "😞 Very low", safety="Yes")
@@ -81,7 +82,7 @@ async def test_checkin_safety_yes_is_urgent_with_crisis_reply_first(
 
 
 async def test_three_low_checkins_in_a_row_is_one_routine_alert(
-    running: RunningBot, api: FakeBotApi
+    running: InProcessBot, api: FakeBotApi
 ) -> None:
     user = await ready_mother(api, 6002)
     for _ in range(4):
@@ -103,7 +104,7 @@ async def test_three_low_checkins_in_a_row_is_one_routine_alert(
     ids=["0 no alert", "item 10 urgent", "13 routine", "10 no alert"],
 )
 async def test_epds_triggers(
-    running: RunningBot,
+    running: InProcessBot,
     api: FakeBotApi,
     catalog: Catalog,
     scores: list[int],
@@ -117,7 +118,7 @@ async def test_epds_triggers(
 
 
 async def test_second_epds_of_ten_or_more_in_a_row_is_routine(
-    running: RunningBot, api: FakeBotApi, catalog: Catalog
+    running: InProcessBot, api: FakeBotApi, catalog: Catalog
 ) -> None:
     user = await ready_mother(api, 6200)
     ten = [3, 3, 3, 1, 0, 0, 0, 0, 0, 0]

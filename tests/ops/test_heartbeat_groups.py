@@ -10,7 +10,7 @@ from bot.services import Catalog, Services
 from bot.storage import kv
 from bot.telegram.heartbeat import LAST_OK_KEY, Heartbeat
 from tests.fakeapi import FakeBotApi
-from tests.ops.conftest import InProcessBot
+from tests.harness import InProcessBot
 
 GROUP = -1002003004005
 

@@ -22,7 +22,8 @@ from bot.logs import PrivacyFilter, Redactor, setup_logging
 from bot.services import Catalog
 from tests.conftest import STAFF_CHAT
 from tests.fakeapi import FakeBotApi
-from tests.ops.conftest import TOKEN, BotProcess, InProcessBot, onboard, process_env
+from tests.harness import BotProcess, InProcessBot, onboard, process_env
+from tests.ops.conftest import TOKEN
 
 MARKER = "Qx7Marker"
 

@@ -17,7 +17,7 @@ from bot.safety.outbox import OutboxWorker
 from bot.services import Services
 from bot.storage import mothers
 from tests.fakeapi import FakeBotApi
-from tests.ops.conftest import BotProcess, onboard, process_env
+from tests.harness import BotProcess, onboard, process_env
 
 pytestmark = pytest.mark.slow
 

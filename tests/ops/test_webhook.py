@@ -15,7 +15,8 @@ from bot.config import Config
 from bot.services import Catalog, Services
 from bot.telegram.webhook import SECRET_KEY, url_path, webhook_secret
 from tests.fakeapi import FakeBotApi
-from tests.ops.conftest import InProcessBot, free_port
+from tests.harness import InProcessBot
+from tests.ops.conftest import free_port
 
 SECRET = "test-secret_0123456789"
 PUBLIC_URL = "https://bot.example.org/poruch/telegram"
