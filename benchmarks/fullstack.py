@@ -5,6 +5,7 @@ question, seven updates each). Latency runs from her update being queued at the 
 bot's reply arriving there (long poll, PTB, our service, SQLite, the sender, HTTP). Baseline: a
 bare PTB echo bot on the same fake API answering the same updates with the same shape of reply.
 Both send as fast as they can here (no 30/s limit), so the figure is the software's capacity.
+Each bot runs in its own process (ours is ``main.py run``), as against the real Telegram.
 
 Crisis: 1,000 scheduled prompts are being sent at the enforced 30/s while mothers write crisis
 words; measured from her message being queued to the staff alert's request at the fake API.
@@ -13,22 +14,22 @@ words; measured from her message being queued to the staff alert's request at th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import replace
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes, TypeHandler
+import aiosqlite
 
 from benchmarks import common
 from benchmarks.common import Row
 from bot.clock import iso, utcnow
-from bot.services import Catalog, Services
+from bot.services import Catalog
 from bot.storage import mothers
-from bot.telegram.app import run_polling
 from tests.fakeapi import FakeBotApi, FakeUser
 
 STEPS = 7  # a check-in pressing the first button: mood, sleep, worry, baby, support, note, end
@@ -59,112 +60,114 @@ async def drive(api: FakeBotApi, chat_ids: list[int]) -> tuple[float, list[float
     return len(latencies) / elapsed, latencies
 
 
+@contextlib.asynccontextmanager
+async def bot_process(
+    api: FakeBotApi, args: list[str], env: dict[str, str] | None = None
+) -> AsyncIterator[None]:
+    """A bot in its own process, as in production: Telegram (here the fake API and the
+    simulated mothers) does not share the bot's event loop. Stopped with SIGTERM."""
+    with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "bot.log", "w") as log:  # noqa: ASYNC230 - once, before the run
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *args,
+            cwd=common.ROOT,
+            env={**os.environ, **(env or {})},
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            await api.wait_for(lambda: api.poll_waiting, timeout=90)
+            yield
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+            await process.wait()
+
+
+def bot_env(api: FakeBotApi, database: Path, **extra: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_PATH": str(database),
+        "STAFF_CHAT_ID": str(common.STAFF_CHAT),
+        "QUIET_HOURS": "",
+        "LOG_LEVEL": "WARNING",
+        "CONFIG_FILE": str(database.parent / "absent.yaml"),
+        **extra,
+    }
+
+
+async def prepare(cat: Catalog, database: Path, chat_ids: list[int], **values: object) -> None:
+    services = await common.services(database, cat)
+    async with services.db.transaction() as conn:
+        for chat_id in chat_ids:
+            await mothers.create(conn, chat_id, "uk", utcnow(), consent="given", **values)
+    await services.close()
+
+
 async def echo_bot(count: int) -> tuple[float, list[float]]:
-    replies: defaultdict[int, int] = defaultdict(int)
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Далі", callback_data="next")]])
-
-    async def echo(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert isinstance(update, Update) and update.effective_chat is not None
-        chat = update.effective_chat.id
-        replies[chat] += 1
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        keyboard = markup if replies[chat] < STEPS else None
-        await context.bot.send_message(chat, "echo", reply_markup=keyboard)
-
     async with FakeBotApi() as api:
-        application = api.application_builder().build()
-        application.add_handler(TypeHandler(Update, echo))
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(poll_interval=0.0)
-            result = await drive(api, [20_000 + n for n in range(count)])
-            await application.updater.stop()
-            await application.stop()
-    return result
-
-
-async def _bot(api: FakeBotApi, folder: Path, cat: Catalog, **config: object) -> Services:
-    services = await common.services(
-        folder / "bot.sqlite3",
-        cat,
-        token=api.token,
-        api_base_url=api.base_url,
-        quiet_hours=None,
-        **config,
-    )
-    return services
+        args = ["-m", "benchmarks.echo_child", "--token", api.token, "--base-url", api.base_url]
+        async with bot_process(api, args):
+            return await drive(api, [20_000 + n for n in range(count)])
 
 
 async def our_bot(cat: Catalog, count: int) -> tuple[float, list[float]]:
-    async with FakeBotApi() as api:
-        with tempfile.TemporaryDirectory() as folder:
-            services = await _bot(api, Path(folder), cat, send_rate_per_second=10_000.0)
-            chat_ids = [20_000 + n for n in range(count)]
-            async with services.db.transaction() as conn:
-                for chat_id in chat_ids:
-                    await mothers.create(conn, chat_id, "uk", utcnow(), consent="given")
-            stop = asyncio.Event()
-            task = asyncio.create_task(run_polling(services, stop))
-            await api.wait_for(lambda: api.poll_waiting, timeout=30)
-            result = await drive(api, chat_ids)
-            stop.set()
-            await task
-            await services.close()
-    return result
+    chat_ids = [20_000 + n for n in range(count)]
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bot.sqlite3"
+        await prepare(cat, database, chat_ids)
+        async with FakeBotApi() as api:
+            env = bot_env(api, database, SEND_RATE_PER_SECOND="10000")
+            async with bot_process(api, ["main.py", "run"], env):
+                return await drive(api, chat_ids)
 
 
 async def crisis_under_load(cat: Catalog, prompts: int, crises: int) -> dict[str, float]:
-    async with FakeBotApi(strict_chats=False) as api:
-        api.enforce_rate(30)
-        with tempfile.TemporaryDirectory() as folder:
-            services = await _bot(api, Path(folder), cat)
-            now = utcnow()
-            async with services.db.transaction() as conn:
-                for n in range(prompts):
-                    await mothers.create(
-                        conn, 30_000 + n, "uk", now, consent="given", checkin_time="09:00"
-                    )
-                for n in range(crises):
-                    await mothers.create(conn, 40_000 + n, "en", now, consent="given")
-                await conn.execute(
-                    "UPDATE mothers SET next_checkin_at = ? WHERE checkin_time IS NOT NULL",
-                    (iso(now - timedelta(seconds=1)),),
-                )
-            stop = asyncio.Event()
-            task = asyncio.create_task(run_polling(services, stop))
-            await api.wait_for(lambda: api.poll_waiting, timeout=30)
-            await api.wait_for(lambda: api.count_of("sendMessage", ok=True) > 30, timeout=30)
-            latencies = []
-            for n in range(crises):
-                user = api.user(40_000 + n, "Olena", language_code="en", started=True)
-                staff = len(api.sent_to(common.STAFF_CHAT))
-                sent_at = time.time()
-                await user.send(CRISIS_TEXT)
-                await api.wait_for(lambda s=staff: len(api.sent_to(common.STAFF_CHAT)) > s, 30)
-                alert = next(
-                    c
-                    for c in reversed(api.calls_of("sendMessage"))
-                    if c.params.get("chat_id") == common.STAFF_CHAT
-                )
-                latencies.append(alert.time - sent_at)
-                await asyncio.sleep(0.5)
-            during = sum(
-                1
-                for c in api.calls_of("sendMessage")
-                if c.ok and 30_000 <= c.params["chat_id"] < 30_000 + prompts
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bot.sqlite3"
+        await prepare(cat, database, [30_000 + n for n in range(prompts)], checkin_time="09:00")
+        await prepare(cat, database, [40_000 + n for n in range(crises)])
+        async with aiosqlite.connect(database) as raw:
+            await raw.execute(
+                "UPDATE mothers SET next_checkin_at = ? WHERE checkin_time IS NOT NULL",
+                (iso(utcnow() + timedelta(seconds=5)),),
             )
-            stop.set()
-            await task
-            await services.close()
-        return {
-            "p50": common.percentile(latencies, 0.5),
-            "p99": common.percentile(latencies, 0.99),
-            "max": max(latencies),
-            "prompts_sent_meanwhile": during,
-            "rate_429": api.rate_limited_count,
-        }
+            await raw.commit()
+        async with FakeBotApi(strict_chats=False) as api:
+            api.enforce_rate(30)
+            async with bot_process(api, ["main.py", "run"], bot_env(api, database)):
+                await api.wait_for(lambda: api.count_of("sendMessage", ok=True) > 30, 60)
+                latencies = [await _one_crisis(api, 40_000 + n) for n in range(crises)]
+                during = sum(
+                    1
+                    for c in api.calls_of("sendMessage")
+                    if c.ok and 30_000 <= c.params["chat_id"] < 30_000 + prompts
+                )
+            return {
+                "p50": common.percentile(latencies, 0.5),
+                "p99": common.percentile(latencies, 0.99),
+                "max": max(latencies),
+                "prompts_sent_meanwhile": during,
+                "rate_429": api.rate_limited_count,
+            }
+
+
+async def _one_crisis(api: FakeBotApi, chat_id: int) -> float:
+    """Her crisis message queued → the staff alert's request at the fake API (seconds)."""
+    user = api.user(chat_id, "Olena", language_code="en", started=True)
+    before = len(api.sent_to(common.STAFF_CHAT))
+    sent_at = time.time()
+    await user.send(CRISIS_TEXT)
+    await api.wait_for(lambda: len(api.sent_to(common.STAFF_CHAT)) > before, 30)
+    alert = next(
+        c
+        for c in reversed(api.calls_of("sendMessage"))
+        if c.params.get("chat_id") == common.STAFF_CHAT
+    )
+    await asyncio.sleep(0.5)
+    return alert.time - sent_at
 
 
 async def run(cat: Catalog, quick: bool) -> list[Row]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +31,7 @@ from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.scheduler import Scheduler
 from bot.sender import Item, Lane, Sender
 from bot.services import Services
+from bot.telegram.app import GIL_SWITCH_SECONDS
 from bot.telegram.callbacks import CallbackCodec, new_secret
 from bot.telegram.transport import TelegramTransport
 from tests.fakeapi import FakeBotApi
@@ -75,8 +78,7 @@ async def real_window(services: Services, seconds: float) -> dict:
     Rows due before the wave count as sent already (on a real day they went out on time)."""
     async with services.db.transaction() as conn:
         await conn.execute("UPDATE sends SET status = 'sent' WHERE due_at < ?", (iso(WAVE),))
-    async with FakeBotApi(strict_chats=False) as api:
-        api.enforce_rate(30, per_chat_per_sec=1)
+    with ApiThread() as api:
         bot = Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url)
         await bot.initialize()
         sender = Sender(TelegramTransport(bot, CallbackCodec(new_secret())), 30.0)
@@ -174,6 +176,7 @@ async def simulate_day(services: Services) -> dict:
 
 
 async def main(count: int, window: float) -> dict:
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_bot sets it
     cat = common.catalog()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
@@ -202,6 +205,36 @@ async def plan_and_claim_rest(services: Services, scheduler: Scheduler) -> dict:
             await claim_reminders(conn, scheduler.policy, now, 100_000)
         now += STEP
     return {"claim_rest_s": time.perf_counter() - start}
+
+
+class ApiThread:
+    """The fake Bot API on its own thread and event loop, so it stamps arrivals on its own
+    clock, as Telegram would: a busy moment in the bot's loop cannot bunch its requests."""
+
+    def __init__(self) -> None:
+        self.api = FakeBotApi(strict_chats=False)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with self.api:
+            self.api.enforce_rate(30, per_chat_per_sec=1)
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> FakeBotApi:
+        self._thread.start()
+        self._ready.wait(30)
+        return self.api
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
 
 
 class _Null:

@@ -25,7 +25,7 @@ from bot.safety.escalation import Escalation
 from bot.scheduling import store
 from bot.scheduling.cadence import Cadence
 from bot.scheduling.localtime import in_quiet_hours
-from bot.scheduling.planner import local_date, next_slot
+from bot.scheduling.planner import journey_start, local_date, next_slot
 from bot.storage import alerts
 
 GRACE = timedelta(hours=1)
@@ -134,7 +134,7 @@ async def _decide(
     if offer:
         return ["epds_offer"], step
     kinds = ["checkin"] if row.checkin_time else []
-    since = date.fromisoformat(row.baby_birth_date or row.created_at[:10])
+    since = journey_start(row.baby_birth_date, row.created_at, policy.zone_of(row.timezone))
     if policy.cadence.snippet_topics_on(day, since):
         kinds.insert(0, "snippet")
     return kinds, step

@@ -18,6 +18,7 @@ from bot.conversation.turn import Turn
 from bot.scheduling import store
 from bot.scheduling.claim import Policy
 from bot.scheduling.localtime import in_quiet_hours, local_instant
+from bot.scheduling.planner import journey_start
 from bot.scheduling.replies import EPDS_LATER_ACTION
 from bot.scheduling.store import SendRow
 
@@ -96,10 +97,8 @@ async def _reminder(composer: Composer, turn: Turn, send: SendRow) -> str | None
 
 async def _snippet(composer: Composer, turn: Turn, send: SendRow) -> str | None:
     assert turn.mother is not None
-    since = turn.mother.baby_birth_date or turn.mother.created_at[:10]
-    topics = composer.policy.cadence.snippet_topics_on(
-        date.fromisoformat(send.local_date), date.fromisoformat(since)
-    )
+    since = journey_start(turn.mother.baby_birth_date, turn.mother.created_at, turn.zone.key)
+    topics = composer.policy.cadence.snippet_topics_on(date.fromisoformat(send.local_date), since)
     for topic in topics:
         if await show_snippet(turn, topic):
             last = turn.replies[-1]

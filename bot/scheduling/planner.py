@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import iso
+from bot.clock import iso, parse_iso
 from bot.config import Config, QuietHours
 from bot.scheduling import store
 from bot.scheduling.localtime import effective_time, local_instant, parse_hhmm
@@ -18,7 +18,7 @@ from bot.storage.db import Database
 
 # A mother who chose no check-in time still gets snippets and screening offers, at this hour.
 DEFAULT_SLOT = time(10, 0)
-PLAN_BATCH = 2000
+PLAN_BATCH = 500
 DAY = timedelta(days=1)
 
 
@@ -78,6 +78,14 @@ async def plan_unplanned(db: Database, config: Config, now: datetime) -> int:
         planned += len(plans)
         if len(rows) < PLAN_BATCH:
             return planned
+
+
+def journey_start(baby_birth_date: str | None, created_at: str, zone_name: str) -> date:
+    """Snippet weeks count from the birth, else from the day she joined on her own calendar
+    (the UTC date is a day off for two or three hours every night in Kyiv)."""
+    if baby_birth_date:
+        return date.fromisoformat(baby_birth_date)
+    return local_date(parse_iso(created_at), zone_name)
 
 
 def _date(text: str | None) -> date | None:

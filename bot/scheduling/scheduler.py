@@ -36,7 +36,7 @@ from bot.storage import mothers
 log = logging.getLogger("poruch.schedule")
 
 TICK_SECONDS = 15.0
-CLAIM_BATCH = 200
+CLAIM_BATCH = 50  # ~8 ms of the event loop per batch: a stall delays sends and bunches them
 KEEP_SENDS = timedelta(days=3)
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -143,7 +143,7 @@ class Scheduler:
             await store.mark_send(conn, item.id, "failed", now, reason)
             if outcome.status == "unreachable":
                 await mothers.update(conn, item.mother_id, now, status="inactive")
-                log.info("mother_inactive mother_id=%s reason=blocked", item.mother_id)
+                log.info("mother_inactive mother=%s reason=blocked", item.pseudonym)
 
     async def _prune(self, now: datetime) -> None:
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:

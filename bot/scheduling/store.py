@@ -45,6 +45,7 @@ class SendRow:
     local_date: str
     due_at: datetime
     status: str
+    pseudonym: str
 
 
 SLOT_QUERY = """
@@ -154,7 +155,7 @@ async def add_sends(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, 
 
 
 SEND_COLUMNS = (
-    "s.id, s.mother_id, m.chat_id, s.kind, s.local_date, s.due_at, s.status"
+    "s.id, s.mother_id, m.chat_id, s.kind, s.local_date, s.due_at, s.status, m.pseudonym"
     " FROM sends s JOIN mothers m ON m.id = s.mother_id"
 )
 
@@ -168,6 +169,7 @@ def _send(row: sqlite3.Row) -> SendRow:
         local_date=row[4],
         due_at=datetime.fromisoformat(row[5]),
         status=row[6],
+        pseudonym=row[7],
     )
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import replace
@@ -38,6 +39,7 @@ from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import start_updates
 
 log = logging.getLogger("poruch.telegram")
+GIL_SWITCH_SECONDS = 0.0005
 SHUTDOWN_DRAIN_SECONDS = 10.0  # replies and alerts under way; scheduled rows wait in the db
 
 
@@ -66,7 +68,9 @@ class TelegramBot:
             notice = next((r.notice for r in replies if r.notice), None)
             if incoming is not None and incoming.kind == "invalid_button" and replies:
                 notice = replies[0].text
-            await update.callback_query.answer(text=notice)
+            # Not awaited: the next update is handled meanwhile. PTB tracks the task, waits
+            # for it on stop and hands a failure to on_error.
+            context.application.create_task(update.callback_query.answer(text=notice), update)
         for reply in replies:
             if reply.text or reply.photo is not None or reply.document is not None:
                 self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
@@ -145,6 +149,9 @@ async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None
     worker finishes the attempt it is making; the caller then closes the database.
     """
     stop = stop or asyncio.Event()
+    # aiosqlite answers from its own thread, which needs the GIL back from the event loop; at
+    # the default 5 ms switch interval a busy loop makes every query wait (docs/performance.md).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     with _signals_set(stop):
         bot = await build_bot(services)
         async with bot.application:

@@ -23,11 +23,17 @@ from bot.safety.detector import (
 )
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
+BLIND_DIR = CORPUS_DIR / "blind"
 LANGUAGES = ("en", "uk", "ru")
+BLIND = sorted(BLIND_DIR.glob("batch*_*.yaml")) if BLIND_DIR.is_dir() else []
 
 
 def corpus(language: str) -> list[dict[str, Any]]:
     return yaml.safe_load((CORPUS_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+def blind(path: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
 
 
 # ── The API others call ──────────────────────────────────────────────────────────────────────
@@ -356,11 +362,11 @@ def benign(language: str) -> list[str]:
         ("benign Ukrainian", twenty_thousand(benign("uk")), 0.1),
         ("benign Russian", twenty_thousand(benign("ru")), 0.1),
         ("one long word", "a" * 20_000, 0.1),
-        ("punctuation", "?!." * 7_000, 0.1),
+        ("punctuation", ("?!." * 7_000)[:20_000], 0.1),
         ("repeated gate words", "i want to " * 2_000, 0.1),
-        ("mixed scripts", "пoмepти kіll " * 1_600, 0.1),
+        ("mixed scripts", ("пoмepти kіll " * 1_600)[:20_000], 0.1),
         ("crisis at the very end", twenty_thousand(benign("en"))[:19_980] + " i want to die", 0.1),
-        ("hundreds of idioms", "I'm dying to sleep, my back is killing me. " * 470, 1.0),
+        ("hundreds of idioms", ("I'm dying to sleep, my back is killing me. " * 470)[:20_000], 1.0),
     ],
 )
 def test_twenty_thousand_characters_are_fast(
@@ -377,6 +383,7 @@ def test_twenty_thousand_characters_are_fast(
 
 
 POOL = [item["text"] for language in LANGUAGES for item in corpus(language)]
+POOL += [item["text"] for path in BLIND for item in blind(path)]
 
 
 @settings(max_examples=80, deadline=None)
@@ -408,12 +415,12 @@ def test_corpus_file_is_well_formed(language: str) -> None:
     assert {item["category"] for item in crises} == set(CATEGORIES)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_corpus_recall_and_false_positive_rate(
-    detector: CrisisDetector, record_corpus_result: Callable[..., Any], language: str
-) -> None:
+def measure(
+    detector: CrisisDetector, items: list[dict[str, Any]]
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Counts for one labelled file, plus the missed crises and the false alarms, for messages."""
     missed, false_alarms, right_category, detected, benign_count = [], [], 0, 0, 0
-    for item in corpus(language):
+    for item in items:
         match = detector.detect(item["text"])
         if item["crisis"]:
             if match is None:
@@ -425,15 +432,268 @@ def test_corpus_recall_and_false_positive_rate(
             benign_count += 1
             if match is not None:
                 false_alarms.append(f"{item['text']!r} ← {match.entry_id} {match.span!r}")
-    row = record_corpus_result(
-        language=language,
-        crisis=detected + len(missed),
-        detected=detected,
-        benign=benign_count,
-        false_positives=len(false_alarms),
-        right_category=right_category,
-    )
+    counts = {
+        "crisis": detected + len(missed),
+        "detected": detected,
+        "benign": benign_count,
+        "false_positives": len(false_alarms),
+        "right_category": right_category,
+    }
+    return counts, missed, false_alarms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_corpus_recall_and_false_positive_rate(
+    detector: CrisisDetector, record_corpus_result: Callable[..., Any], language: str
+) -> None:
+    counts, missed, false_alarms = measure(detector, corpus(language))
+    row = record_corpus_result(language=language, **counts)
     print(f"{language}: recall {row.recall:.1%}, false-positive rate {row.false_positive_rate:.1%}")
     assert row.recall >= 0.95, "missed:\n" + "\n".join(missed)
     assert row.false_positive_rate <= 0.05, "false alarms:\n" + "\n".join(false_alarms)
-    assert right_category >= 0.85 * detected
+    assert row.right_category >= 0.85 * row.detected
+
+
+# ── Blind batches ────────────────────────────────────────────────────────────────────────────
+
+
+def first_check(path: Path) -> str:
+    """The first-check line recorded at the top of a blind batch file ("" if not yet checked).
+
+    The header reads ``# first check (…):`` followed by ``#   en recall … fpr …; uk …; ru …``.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if not line.startswith("#"):
+            break
+        if line.startswith("# first check"):
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            return following.lstrip("# ").strip() if following.startswith("#   ") else line[2:]
+    return ""
+
+
+@pytest.mark.parametrize("path", BLIND, ids=[path.stem for path in BLIND])
+def test_blind_batch(
+    detector: CrisisDetector, record_corpus_result: Callable[..., Any], path: Path
+) -> None:
+    """Report each blind batch apart from the tuning corpus.
+
+    A batch whose first check is recorded has since been used to improve the lexicon, so it is
+    held to the corpus thresholds like any training data. A batch without one is new: it is
+    only measured, never failed, and the numbers printed are its honest first check.
+    """
+    items = blind(path)
+    for item in items:
+        assert isinstance(item["text"], str) and isinstance(item["crisis"], bool), item
+        assert not item["crisis"] or item["category"] in CATEGORIES, item
+    group, language = path.stem.split("_", 1)
+    counts, missed, false_alarms = measure(detector, items)
+    recorded = first_check(path)
+    row = record_corpus_result(language=language, group=group, first_check=recorded, **counts)
+    if recorded:
+        assert row.recall >= 0.95, "missed:\n" + "\n".join(missed)
+        assert row.false_positive_rate <= 0.05, "false alarms:\n" + "\n".join(false_alarms)
+
+
+# ── Concepts and proximity rules ─────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dead is all I want to be",  # the wish after the death word
+        "I honestly just really want to be dead",  # fillers between
+        "померти я хочу",  # Ukrainian word order
+        "хочу вже просто тихо померти",
+        "умереть я хочу, вот и всё",  # Russian word order
+        "жити я вже зовсім не хочу",  # negated wish + live, inverted
+        "жить я уже совсем не хочу",
+    ],
+)
+def test_rules_generalise_over_word_order_and_fillers(detector: CrisisDetector, text: str) -> None:
+    match = detector.detect(text)
+    assert match is not None and match.category == "suicidal", (text, match)
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("I don't want to die from a blood clot", False),
+        ("I don't want to live anymore", True),
+        ("я не хочу вмирати від тромбу", False),
+        ("не хочу більше жити", True),
+        ("не хочу умирать от тромба", False),
+        ("я больше не хочу жить", True),
+    ],
+)
+def test_negation_of_dying_is_not_a_crisis_but_negation_of_living_is(
+    detector: CrisisDetector, text: str, crisis: bool
+) -> None:
+    assert (detector.detect(text) is not None) == crisis, text
+
+
+RULES = """\
+concepts:
+  en-not: '(dont|never|not)'
+  en-wish: '(want|wish)'
+  en-death: '(die|dead)'
+  en-live: 'live'
+rules:
+  - id: en-near
+    category: suicidal
+    lang: en
+    near: [wish, death]
+    within: 5
+    examples: ["dead is what I want"]
+  - id: en-not-live
+    category: suicidal
+    lang: en
+    near: [wish, live]
+    negated: [wish]
+    within: 4
+"""
+IDIOM = """\
+idioms:
+  - id: idiom-dying-to
+    lang: en
+    pattern: 'want to die of laughter'
+"""
+
+
+def rule_lexicon(tmp_path: Path, extra: str = "") -> CrisisDetector:
+    text = MINIMAL.replace("retractions:", RULES + extra + "retractions:", 1)
+    return CrisisDetector.from_yaml(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("i want to die", "en-die"),  # the phrase entry still wins a tie
+        ("i want to be dead", "en-near"),
+        ("dead is what i want", "en-near"),  # any order
+        ("i want to see the very old tree in the park die", None),  # too far apart
+        ("i dont want to be dead", None),  # negated wish does not count
+        ("i never really want to be dead", None),  # negator two words before
+        ("i dont want to live", "en-not-live"),  # negated wish required
+        ("i want to live", None),
+    ],
+)
+def test_proximity_window_order_and_negation(
+    tmp_path: Path, text: str, entry_id: str | None
+) -> None:
+    match = rule_lexicon(tmp_path).detect(text)
+    assert (match.entry_id if match else None) == entry_id, (text, match)
+
+
+def test_one_word_never_counts_for_two_concepts(tmp_path: Path) -> None:
+    text = RULES.replace("en-death: '(die|dead)'", "en-death: '(die|dead|want)'")
+    detector = CrisisDetector.from_yaml(
+        write(tmp_path, MINIMAL.replace("retractions:", text + "retractions:", 1))
+    )
+    assert detector.detect("i want it") is None
+    assert detector.detect("want want") is not None
+
+
+def test_an_idiom_through_any_matched_word_cancels_a_rule(tmp_path: Path) -> None:
+    detector = rule_lexicon(tmp_path, IDIOM)
+    assert detector.detect("i want to die of laughter") is None
+    assert detector.detect("i want to die of laughter. honestly i wish i was dead") is not None
+
+
+def test_rules_and_entries_compete_by_category_then_position(detector: CrisisDetector) -> None:
+    match = detector.detect("he hits me and dead is what I want to be")
+    assert match is not None and match.category == "suicidal"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("near: [wish, death]", "near: [wish, doom]", "unknown concept 'doom'"),
+        ("near: [wish, death]", "near: [wish]", "at least two concepts"),
+        ("within: 5\n    examples", "within: 40\n    examples", "within must be between"),
+        ("within: 5\n    examples", "within: four\n    examples", "within must be a number"),
+        ("negated: [wish]", "negated: [death]", "negated must name concepts from near"),
+        ("  en-not: '(dont|never|not)'", "  en-not: '(dont'", "concept en-not: bad pattern"),
+        ("  en-death: '(die|dead)'", "  en-death: '(die|de.*ad)'", "concept en-death: bad pattern"),
+        ("  en-wish:", "  fr-wish:", "'fr-wish' must be a language and a name"),
+        ("    negated: [wish]", "    negate: [wish]\n    negated: [wish]", "unknown field"),
+        ('["dead is what I want"]', '["dead is what I need"]', "does not match its rule"),
+        (
+            "    category: suicidal\n    lang: en\n    near: [wish, live]",
+            "    category: sad\n    lang: en\n    near: [wish, live]",
+            "unknown category 'sad'",
+        ),
+        ("  - id: en-not-live", "  - id: en-near", "duplicate id 'en-near'"),
+    ],
+)
+def test_broken_rules_give_file_and_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    full = MINIMAL.replace("retractions:", RULES + "retractions:", 1)
+    assert old in full
+    text = full.replace(old, new, 1)
+    path = write(tmp_path, text)
+    errors = validate_lexicon(path)
+    assert any(message in error for error in errors), errors
+    changed = text[: full.index(old)].count("\n") + 1 + old.count("\n")
+    lines = [int(error.split(":", 2)[1]) for error in errors if message in error]
+    assert all(error.startswith(f"{path}:") for error in errors)
+    assert any(changed - 6 <= line <= changed + 2 for line in lines), (changed, errors)
+
+
+def test_negated_needs_negators_for_the_language(tmp_path: Path) -> None:
+    full = MINIMAL.replace("retractions:", RULES + "retractions:", 1)
+    text = full.replace("  en-not: '(dont|never|not)'\n", "")
+    errors = validate_lexicon(write(tmp_path, text))
+    assert any("negated needs negators: a concept en-not" in error for error in errors), errors
+
+
+def test_rule_concepts_stay_fast_on_long_texts(detector: CrisisDetector) -> None:
+    """Every concept word repeated thousands of times: the window search must stay bounded."""
+    text = ("i want hope to die dead death хочу померти умереть без мене " * 400)[:20_000]
+    detector.detect(text)
+    started = time.process_time()
+    detector.detect(text.replace("die", "dine").replace("померти", "помити"))
+    assert time.process_time() - started < 1.0
+
+
+def test_a_rules_unless_is_context_anywhere_in_its_window(tmp_path: Path) -> None:
+    """A rule's ``unless`` need not touch the matched words: it describes the context."""
+    text = RULES.replace(
+        "    within: 5\n    examples", "    within: 5\n    unless: 'documentary'\n    examples"
+    )
+    detector = CrisisDetector.from_yaml(
+        write(tmp_path, MINIMAL.replace("retractions:", text + "retractions:", 1))
+    )
+    assert detector.detect("i want to see a documentary about the dead") is None
+    assert detector.detect("dead is what i want") is not None
+
+
+def test_ignore_negation_counts_negated_words_too(tmp_path: Path) -> None:
+    text = RULES.replace("    within: 5\n", "    within: 5\n    ignore_negation: true\n", 1)
+    detector = CrisisDetector.from_yaml(
+        write(tmp_path, MINIMAL.replace("retractions:", text + "retractions:", 1))
+    )
+    assert detector.detect("i dont want to be dead") is not None
+    both = text.replace("    negated: [wish]\n", "    negated: [wish]\n    ignore_negation: true\n")
+    errors = validate_lexicon(
+        write(tmp_path, MINIMAL.replace("retractions:", both + "retractions:", 1))
+    )
+    assert any("ignore_negation must be true or false, and not with negated" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm worried I'll die in childbirth next time, I want a c-section",
+        "I need to know if the plant will die if I leave it",
+        "I want to watch a documentary about suicide prevention",
+        "я боюсь померти під час пологів, хочу кесарів",
+        "хочу знати чи може дитина померти від меду",
+        "хочу знать может ли ребенок умереть от меда",
+        "we live near the tracks and I stood there watching trains with her",
+        "I looked up how high the balcony railing should be for child safety",
+        "малий хоче щоб я його трусила на руках, так заспокоюється",
+    ],
+)
+def test_rule_context_exclusions(detector: CrisisDetector, text: str) -> None:
+    """Fear of dying, questions, other people's deaths and safety research are not crises."""
+    assert detector.detect(text) is None, detector.detect(text)

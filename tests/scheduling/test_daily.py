@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.conversation.effects import apply_events
 from bot.conversation.messages import Incoming, Sender
+from bot.conversation.turn import Turn
 from bot.engine import SetProfile
 from tests.scheduling.conftest import QUIET, MakeHarness, RecordingTransport, kinds, utc
 
@@ -63,10 +65,8 @@ async def test_a_time_inside_quiet_hours_is_kept_with_a_note(make_harness: MakeH
     h = await make_harness(utc("2026-01-14 12:00"), quiet=QUIET)
     await h.mother(403, None)
 
-    async def pick_seven(turn: object) -> None:
-        from bot.conversation.effects import apply_events
-
-        await apply_events(turn, [SetProfile("checkin_time", "07:00")])  # type: ignore[arg-type]
+    async def pick_seven(turn: Turn) -> None:
+        await apply_events(turn, [SetProfile("checkin_time", "07:00")])
 
     replies = await h.conversation.scheduled_turn(403, h.now, pick_seven)
     assert await h.column(403, "checkin_time") == "07:00"

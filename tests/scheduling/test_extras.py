@@ -4,11 +4,11 @@ alert), screening offers, and snippets."""
 from __future__ import annotations
 
 from bot.conversation.messages import ButtonRef, Incoming, Sender
-from tests.scheduling.conftest import QUIET, MakeHarness, kinds, utc
+from tests.scheduling.conftest import QUIET, Harness, MakeHarness, kinds, utc
 
 
-async def alert_rules(h: object, chat_id: int) -> list[str]:
-    rows = await h.services.db.fetchall(  # type: ignore[attr-defined]
+async def alert_rules(h: Harness, chat_id: int) -> list[str]:
+    rows = await h.services.db.fetchall(
         "SELECT a.rule FROM alerts a JOIN mothers m ON m.id = a.mother_id WHERE m.chat_id = ?",
         (chat_id,),
     )

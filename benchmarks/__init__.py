@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench`` (``python -m benchmarks``); see docs/performance.md."""

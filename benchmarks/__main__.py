@@ -1,0 +1,86 @@
+"""``make bench``: run every benchmark, print the table, record it in docs/performance.md.
+
+``--quick`` runs small sizes for a smoke test and records nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+from benchmarks import common, engine, fullstack, scheduler, sqlite
+from benchmarks.common import Row
+
+DOC = common.ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| Figure | Measured | Baseline | Ratio | Aim | Note |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r.figure} | {r.value} | {r.baseline} | {r.ratio} | {r.aim} | {r.note} |" for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Linux {platform.release()}; "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def record(rows: list[Row], seconds: float) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = (
+        f"{START}\nRecorded {stamp} on: {machine()}. `make bench` took {seconds:.0f} s.\n\n"
+        f"{table(rows)}\n{END}"
+    )
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
+    DOC.write_text(
+        re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _m: block, text, flags=re.S),
+        encoding="utf-8",
+    )
+
+
+async def run_in_process(quick: bool) -> list[Row]:
+    cat = common.catalog()
+    rows = engine.run(cat, quick)
+    rows += await fullstack.run(cat, quick)
+    rows += await sqlite.run(cat, quick)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, record nothing")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    schedule_rows, _raw = scheduler.run(args.quick)
+    rows = asyncio.run(run_in_process(args.quick))
+    rows = rows[:3] + schedule_rows + rows[3:]
+    seconds = time.perf_counter() - began
+    print(table(rows))
+    print(f"\n{seconds:.0f} s on {machine()}")
+    if not args.quick:
+        record(rows, seconds)
+        print(f"recorded in {DOC.relative_to(common.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
