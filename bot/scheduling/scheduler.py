@@ -31,13 +31,14 @@ from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.store import SendRow
 from bot.sender import Lane, Outcome, Sender
 from bot.services import Services
-from bot.storage import mothers
+from bot.storage import dialog, mothers
 
 log = logging.getLogger("poruch.schedule")
 
 TICK_SECONDS = 15.0
 CLAIM_BATCH = 50  # ~8 ms of the event loop per batch: a stall delays sends and bunches them
 KEEP_SENDS = timedelta(days=3)
+KEEP_UPDATE_IDS = timedelta(days=2)
 PRUNE_EVERY = timedelta(hours=1)
 
 
@@ -151,3 +152,4 @@ class Scheduler:
         self._pruned_at = now
         async with self.services.db.transaction() as conn:
             await store.prune_sends(conn, now - KEEP_SENDS)
+            await dialog.prune_updates(conn, now - KEEP_UPDATE_IDS)

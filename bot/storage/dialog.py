@@ -106,3 +106,9 @@ async def claim_update(conn: aiosqlite.Connection, update_id: int, now: datetime
         (update_id, iso(now)),
     )
     return cursor.rowcount == 1
+
+
+async def prune_updates(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Telegram redelivers an update for at most 24 hours, so older ids guard nothing."""
+    cursor = await conn.execute("DELETE FROM processed_updates WHERE at < ?", (iso(before),))
+    return max(0, cursor.rowcount)
