@@ -15,7 +15,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.ops.commands import cmd_backup, cmd_restore, cmd_status
 from bot.ops.runlock import AlreadyRunning, run_lock
-from bot.services import Services, load_catalog, validate_all
+from bot.services import Catalog, Services, load_catalog, validate_all
 from bot.yamlsrc import ValidationFailed
 
 log = logging.getLogger("poruch.main")
@@ -43,20 +43,20 @@ def cmd_check(config: Config) -> int:
     return 0
 
 
-async def _chat(config: Config) -> None:
+async def _chat(config: Config, catalog: Catalog) -> None:
     from bot.terminal.chat import run_chat
 
-    services = await Services.start(config)
+    services = await Services.start(config, catalog)
     try:
         await run_chat(services)
     finally:
         await services.close()
 
 
-async def _run(config: Config) -> None:
+async def _run(config: Config, catalog: Catalog) -> None:
     from bot.telegram.app import run_bot
 
-    services = await Services.start(config)
+    services = await Services.start(config, catalog)
     try:
         await run_bot(services)
     finally:
@@ -70,7 +70,7 @@ def cmd_run(config: Config) -> int:
             return cmd_chat(config)
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    load_catalog(config)
+    catalog = load_catalog(config)
     if config.staff_chat_id is None:
         print(
             "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
@@ -78,7 +78,7 @@ def cmd_run(config: Config) -> int:
         )
     try:
         with run_lock(config.database_path):
-            asyncio.run(_run(config))
+            asyncio.run(_run(config, catalog))
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -90,10 +90,10 @@ def cmd_run(config: Config) -> int:
 
 
 def cmd_chat(config: Config) -> int:
-    load_catalog(config)
+    catalog = load_catalog(config)
     try:
         with run_lock(config.database_path):
-            asyncio.run(_chat(config))
+            asyncio.run(_chat(config, catalog))
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)
         return 1
