@@ -11,10 +11,12 @@ import os
 import platform
 import re
 import sqlite3
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from benchmarks import common, engine, fullstack, scheduler, sqlite
+from benchmarks import common, detector, engine, fullstack, scheduler, sqlite
 from benchmarks.common import Row
 
 DOC = common.ROOT / "docs" / "performance.md"
@@ -63,6 +65,8 @@ async def run_in_process(quick: bool) -> list[Row]:
     rows = engine.run(cat, quick)
     rows += await fullstack.run(cat, quick)
     rows += await sqlite.run(cat, quick)
+    with tempfile.TemporaryDirectory() as scratch:
+        rows += detector.run(quick, Path(scratch))
     return rows
 
 

@@ -9,7 +9,10 @@ The lexicon is data: a new phrase is a new YAML entry, never a Python change. Pa
 regular expressions over :func:`matching_form` (normalised text without apostrophes);
 :func:`_prepare` gives each pattern the same normalisation, so staff write ordinary lower-case
 words ("kill myself", "вб'ю себе") and doubled letters, apostrophes and ``ё`` take care of
-themselves. The file's header comment documents the format for staff.
+themselves; so do the soft and hard signs (ь, ъ), which chat often leaves out ("умерет",
+"убю"). Ukrainian or Russian typed in Latin letters ("ya ne hochu zhyty") is also read in
+Cyrillic (:func:`~bot.safety.normalize.cyrillic_readings`), so the Cyrillic patterns cover it.
+The file's header comment documents the format for staff.
 
 Phrases memorise; people do not repeat them. Measured on batches written blind, a phrase-only
 lexicon that scored ~99% on its own corpus caught 50–75% of new crises, worst in Ukrainian and
@@ -26,8 +29,15 @@ contain (:func:`_anchors`), so a message is only scanned by the alternatives who
 in it. A 20,000-character message takes milliseconds instead of the ~100 ms that running all
 several hundred alternatives would cost. A rule runs only when every one of its concepts has
 its anchors in the message; each concept is searched once per message (``finditer``, shared by
-all rules), and the window search tries a bounded number of occurrences around each pivot, so
-no rule is ever quadratic in the message length.
+all rules, and by both languages when Ukrainian and Russian spell a word list the same way), in
+a long message only near its rarest anchor, like an entry; the window search tries a bounded
+number of occurrences around each pivot, so no rule is ever quadratic in the message length.
+
+Start-up: each pattern is parsed once (``re``'s parser), and that one tree is checked for slow
+repeats, measured (:func:`_measure`), searched for anchors and compiled; with libyaml's parser
+for the file, building the whole lexicon takes under two seconds. Each distinct pattern is
+prepared and compiled once per file (Ukrainian and Russian rules often share one), and benign
+phrases (idioms, ``unless``, retractions) get no anchors, which they never use.
 """
 
 from __future__ import annotations
@@ -38,13 +48,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, pairwise, product
 from pathlib import Path
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
 
-from bot.safety.normalize import normalize
+from bot.safety.normalize import cyrillic_readings, normalize
 
 CATEGORIES = ("suicidal", "self_harm", "not_exist", "harm_baby", "psychosis", "danger_abuse")
 LANGUAGES = ("en", "uk", "ru")
@@ -101,8 +112,16 @@ class CrisisMatch:
 
 
 def matching_form(text: str) -> str:
-    """The text patterns run against: normalised, apostrophes dropped ("dont" = "don't")."""
-    return normalize(text).replace("'", "")
+    """The text patterns run against: normalised, apostrophes and soft signs dropped.
+
+    "dont" = "don't", and "умерет" = "умереть", "вбю" = "вб'ю" = "убью": the soft and hard signs
+    (ь, ъ) are left out so often in chat, and are always missing from transliterated text, that
+    a pattern should not depend on them.
+    """
+    return normalize(text).translate(_DROPPED)
+
+
+_DROPPED = str.maketrans("", "", "'ьъ")
 
 
 # ── YAML with line numbers ───────────────────────────────────────────────────────────────────
@@ -118,7 +137,12 @@ class _Map(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the lexicon is large, and the pure-Python parser alone
+# took a fifth of start-up. Both give nodes with line marks.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
         result = _Map(super().construct_mapping(node, deep=True))
         result.line = node.start_mark.line + 1
@@ -174,6 +198,13 @@ def _prepare(pattern: str, macros: dict[str, str]) -> str:
     i = 0
     while i < len(source):
         ch = source[i]
+        if ch == "[":
+            i = _prepare_class(source, i, out)
+            last_letter = ""
+            continue
+        if ch in _SOFT_SIGNS:
+            i += 2 if source[i + 1 : i + 2] in ("?", "*", "+") else 1
+            continue
         if ch == "\\":
             escape = source[i : i + 2]
             if escape[1:].isdigit():
@@ -194,7 +225,7 @@ def _prepare(pattern: str, macros: dict[str, str]) -> str:
             last_letter = ""
             continue
         if ch.isalpha():
-            letter = ch.lower().replace("ё", "е").replace("ґ", "г")
+            letter = _letter(ch)
             if letter != last_letter:
                 out.append(letter)
             last_letter = letter
@@ -204,6 +235,53 @@ def _prepare(pattern: str, macros: dict[str, str]) -> str:
             last_letter = ""
         i += 1
     return "".join(out)
+
+
+_SOFT_SIGNS = frozenset("ьъЬЪ")
+
+
+def _prepare_class(source: str, start: int, out: list[str]) -> int:
+    """Copy the character class starting at ``source[start]``; return the index after it.
+
+    Letters are normalised like the text. Soft signs are dropped from the text, so ``с[ья]``
+    must mean "с, maybe followed by я": a class that loses a soft sign becomes optional (a
+    negated one simply stops mentioning it).
+    """
+    match = _CLASS.match(source, start)
+    if match is None:  # unterminated: let re report it
+        out.append("[")
+        return start + 1
+    body, end = match.group(1), match.end()
+    kept: list[str] = []
+    dropped = False
+    for piece in _CLASS_PIECE.findall(body):
+        if piece in _SOFT_SIGNS:
+            dropped = True
+        elif piece not in _APOSTROPHE_CHARS:
+            kept.append(piece if piece.startswith("\\") else _letter(piece))
+    text = "".join(kept)
+    negated = text.startswith("^")
+    quantifier = source[end : end + 1]
+    if text == "^":
+        raise _PatternError("a negated class of soft signs or apostrophes only matches anything")
+    if not text:  # only signs that the text never has: nothing to match
+        return end + 1 if quantifier in ("?", "*", "+") else end
+    out.append(f"[{text}]")
+    if not dropped or negated or quantifier in ("?", "*"):
+        return end
+    if quantifier == "+":
+        out.append("*")
+        return end + 1
+    out.append("?")
+    return end
+
+
+def _letter(ch: str) -> str:
+    return ch.lower().replace("ё", "е").replace("ґ", "г")
+
+
+_CLASS_PIECE = re.compile(r"\\.|.", re.DOTALL)
+_CLASS = re.compile(r"\[((?:\\.|[^\]\\])+)\]")
 
 
 @dataclass(frozen=True)
@@ -216,17 +294,32 @@ class _Compiled:
 
     regex: re.Pattern[str]
     anchors: tuple[frozenset[str], ...]  # see _anchors
-    reach: int  # see _reach
+    reach: int  # see _measure
 
 
-def _compile(prepared: str) -> _Compiled:
-    """Compile a prepared pattern to match whole words only; refuse empty and slow patterns."""
-    regex = re.compile(rf" (?:{prepared})(?!\w)")
+def _compile(prepared: str, anchored: bool = True) -> _Compiled:
+    """Compile a prepared pattern to match whole words only; refuse empty and slow patterns.
+
+    The pattern is parsed once: the same tree is analysed (repeats, reach, anchors) and then
+    wrapped as `` (?:…)(?!\\w)`` and turned into the regex. Parsing was most of what building
+    the detector cost, and it used to be done twice. Benign phrases (idioms, ``unless``,
+    retractions) are only ever tried where a match already is, so they get no anchors
+    (``anchored=False``): working them out was a fifth of the build for nothing.
+    """
+    tree = sre_parse.parse(prepared)
+    plain = _plain(tree)
+    reach = _measure(plain)[1]
+    anchors = _anchors(plain) if anchored else ()
+    wrapped = sre_parse.SubPattern(
+        tree.state, [(sre.LITERAL, _SPACE), (sre.SUBPATTERN, (None, 0, 0, tree)), *_WORD_END]
+    )
+    regex = sre_compile.compile(wrapped)
     if regex.fullmatch(" "):
         raise _PatternError("the pattern can match empty text")
-    tree = sre_parse.parse(prepared)
-    _check_repeats(tree)
-    return _Compiled(regex, _anchors(tree), _reach(tree))
+    return _Compiled(regex, anchors, reach)
+
+
+_WORD_END = list(sre_parse.parse(r"(?!\w)"))
 
 
 # ── Regex analysis: slow repeats and anchors ─────────────────────────────────────────────────
@@ -259,6 +352,25 @@ _COMMON_HEADS = frozenset(
 _WORDY_CATEGORIES = (sre.CATEGORY_WORD, sre.CATEGORY_DIGIT, sre.CATEGORY_NOT_SPACE)
 
 
+def _plain(items: Any) -> list[Any]:
+    """The parsed tree as nested lists: ``re``'s SubPattern indexes slowly, and the analysis
+    below walks each tree many times."""
+    out = []
+    for op, arg in items:
+        if op in _REPEATS:
+            arg = (arg[0], arg[1], _plain(arg[2]))
+        elif op is sre.SUBPATTERN:
+            arg = (*arg[:3], _plain(arg[3]))
+        elif op is sre.BRANCH:
+            arg = (arg[0], [_plain(sub) for sub in arg[1]])
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            arg = (arg[0], _plain(arg[1]))
+        elif op is sre.ATOMIC_GROUP:
+            arg = _plain(arg)
+        out.append((op, arg))
+    return out
+
+
 def _children(op: Any, arg: Any) -> list[Any]:
     """The nested op lists of one parsed regex node."""
     if op in _REPEATS:
@@ -274,38 +386,46 @@ def _children(op: Any, arg: Any) -> list[Any]:
     return []
 
 
-def _spans_words(items: Any) -> bool:
-    """Can this part of a regex match a space (and so run on across words)?"""
-    for op, arg in items:
-        if op is sre.ANY or op is sre.NOT_LITERAL or (op is sre.LITERAL and arg == _SPACE):
-            return True
-        if op is sre.IN and any(
-            kind is sre.NEGATE
-            or (kind is sre.CATEGORY and value not in _WORDY_CATEGORIES)
-            or (kind is sre.LITERAL and value == _SPACE)
-            or (kind is sre.RANGE and value[0] <= _SPACE <= value[1])
-            for kind, value in arg
-        ):
-            return True
-        if any(_spans_words(sub) for sub in _children(op, arg)):
-            return True
-    return False
+def _measure(items: Any) -> tuple[bool, int]:
+    """Can this part of a regex match a space, and across how many spaces at most (its reach)?
 
-
-def _check_repeats(items: Any) -> None:
-    """Refuse unbounded repeats that can run across words (``.*``, ``[^x]+``, ``(\\w+ )+``).
-
-    On a 20,000-character message such a repeat rescans the rest of the text from every word;
-    a bounded gap like ``(\\w+ ){0,3}`` says the same thing safely.
+    One bottom-up pass that also refuses unbounded repeats that can run across words (``.*``,
+    ``[^x]+``, ``(\\w+ )+``): on a 20,000-character message such a repeat rescans the rest of
+    the text from every word; a bounded gap like ``(\\w+ ){0,3}`` says the same thing safely.
+    The reach counts look-arounds too; :data:`_FAR` means "no bound".
     """
+    spans, total = False, 0
     for op, arg in items:
-        if op in _REPEATS and arg[1] == sre.MAXREPEAT and _spans_words(arg[2]):
-            raise _PatternError(
-                "an unbounded repeat that can run across words (like .* or (\\w+ )+) makes "
-                "long messages slow; use a bounded gap such as (\\w+ ){0,3}"
-            )
-        for sub in _children(op, arg):
-            _check_repeats(sub)
+        if op in _REPEATS:
+            inner_spans, inner = _measure(arg[2])
+            if arg[1] == sre.MAXREPEAT and inner_spans:
+                raise _PatternError(
+                    "an unbounded repeat that can run across words (like .* or (\\w+ )+) makes "
+                    "long messages slow; use a bounded gap such as (\\w+ ){0,3}"
+                )
+            spans = spans or inner_spans
+            total += inner * arg[1] if inner else 0
+        elif op in (sre.BRANCH, sre.SUBPATTERN, sre.ATOMIC_GROUP, sre.ASSERT, sre.ASSERT_NOT):
+            measured = [_measure(sub) for sub in _children(op, arg)]
+            spans = spans or any(m[0] for m in measured)
+            total += max((m[1] for m in measured), default=0)
+        elif _leaf_spans(op, arg):
+            spans = True
+            total += 1
+    return spans, min(total, _FAR)
+
+
+def _leaf_spans(op: Any, arg: Any) -> bool:
+    """Can this single node (not a group or repeat) match a space?"""
+    if op is sre.ANY or op is sre.NOT_LITERAL or (op is sre.LITERAL and arg == _SPACE):
+        return True
+    return op is sre.IN and any(
+        kind is sre.NEGATE
+        or (kind is sre.CATEGORY and value not in _WORDY_CATEGORIES)
+        or (kind is sre.LITERAL and value == _SPACE)
+        or (kind is sre.RANGE and value[0] <= _SPACE <= value[1])
+        for kind, value in arg
+    )
 
 
 def _anchors(tree: Any) -> tuple[frozenset[str], ...]:
@@ -316,7 +436,7 @@ def _anchors(tree: Any) -> tuple[frozenset[str], ...]:
     set is not scanned by that pattern. Being wrong here would hide a crisis, so every step is
     conservative: anything unclear gives no set, which only costs speed. Rarest-looking first.
     """
-    slots = _slots(list(tree), True, 0)
+    slots = _slots(tree, True, 0)
     return tuple(sorted(set(slots), key=_cost))
 
 
@@ -338,13 +458,13 @@ def _slots(items: list[Any], word_start: bool, depth: int) -> list[frozenset[str
             if heads:
                 slots.append(frozenset(heads))
         if op in (sre.BRANCH, sre.SUBPATTERN, sre.ATOMIC_GROUP):
-            options = [_slots(list(sub), word_start, depth + 1) for sub in _children(op, arg)]
+            options = [_slots(sub, word_start, depth + 1) for sub in _children(op, arg)]
             if all(options):
                 merged = frozenset().union(*(min(option, key=_cost) for option in options))
                 if len(merged) <= _MAX_HEADS:
                     slots.append(merged)
         elif op in _REPEATS and arg[0] >= 1:
-            slots += _slots(list(arg[2]), word_start, depth + 1)
+            slots += _slots(arg[2], word_start, depth + 1)
         word_start = _word_start_after(word_start, op, arg)
     return slots
 
@@ -354,10 +474,10 @@ def _word_start_after(word_start: bool, op: Any, arg: Any) -> bool:
     if op is sre.LITERAL:
         return bool(arg == _SPACE)
     if op in _REPEATS:
-        ends = _ends_with_space(list(arg[2]))
+        ends = _ends_with_space(arg[2])
         return (word_start and ends) if arg[0] == 0 else ends
     if op in (sre.SUBPATTERN, sre.BRANCH, sre.ATOMIC_GROUP):
-        return all(_ends_with_space(list(sub)) for sub in _children(op, arg))
+        return all(_ends_with_space(sub) for sub in _children(op, arg))
     return False
 
 
@@ -368,9 +488,9 @@ def _ends_with_space(items: list[Any]) -> bool:
         if op is sre.LITERAL:
             return bool(arg == _SPACE)
         if op in _REPEATS:
-            return bool(arg[0] > 0 and _ends_with_space(list(arg[2])))
+            return bool(arg[0] > 0 and _ends_with_space(arg[2]))
         if op in (sre.SUBPATTERN, sre.BRANCH, sre.ATOMIC_GROUP):
-            return all(_ends_with_space(list(sub)) for sub in _children(op, arg))
+            return all(_ends_with_space(sub) for sub in _children(op, arg))
         return False
     return False
 
@@ -389,14 +509,14 @@ def _heads(items: list[Any], acc: str, depth: int) -> set[str] | None:
         if op is sre.IN and all(kind is sre.LITERAL and value != _SPACE for kind, value in arg):
             return _union([_heads(rest, acc + chr(value), depth + 1) for _, value in arg], acc)
         if op in (sre.BRANCH, sre.SUBPATTERN, sre.ATOMIC_GROUP):
-            options = [_heads(list(sub) + rest, acc, depth + 1) for sub in _children(op, arg)]
+            options = [_heads(sub + rest, acc, depth + 1) for sub in _children(op, arg)]
             return _union(options, acc)
         if op in _REPEATS:
             low, high, inner = arg
             if high == 0:
                 continue
             more = [(op, (max(low - 1, 0), high if high == sre.MAXREPEAT else high - 1, inner))]
-            taken = _heads(list(inner) + (more if high != 1 else []) + rest, acc, depth + 1)
+            taken = _heads(inner + (more if high != 1 else []) + rest, acc, depth + 1)
             if low > 0:
                 return taken if taken is not None else fallback
             return _union([taken, _heads(rest, acc, depth + 1)], acc)
@@ -411,20 +531,6 @@ def _union(options: list[set[str] | None], acc: str) -> set[str] | None:
     if len(merged) > _MAX_HEADS:
         return {acc} if acc else None
     return merged
-
-
-def _reach(items: Any) -> int:
-    """How many spaces a match (with its look-arounds) can span at most: its length in words."""
-    total = 0
-    for op, arg in items:
-        if op in _REPEATS:
-            inner = _reach(arg[2])
-            total += inner * arg[1] if inner and arg[1] != sre.MAXREPEAT else (_FAR if inner else 0)
-        elif op in (sre.BRANCH, sre.SUBPATTERN, sre.ATOMIC_GROUP, sre.ASSERT, sre.ASSERT_NOT):
-            total += max((_reach(sub) for sub in _children(op, arg)), default=0)
-        elif _spans_words([(op, arg)]):
-            total += 1
-    return min(total, _FAR)
 
 
 _FAR = 10**6  # "no bound": the whole message is scanned
@@ -543,6 +649,10 @@ class _Loader:
         self.negators: dict[str, re.Pattern[str]] = {}
         self.concepts: dict[str, _Concept] = {}
         self.parsed = _Parsed([], None, [], [])
+        # Ukrainian and Russian rules often share a word list or an `unless` context written
+        # the same way: each distinct prepared pattern is compiled once per file.
+        self.compiled: dict[tuple[str, bool], _Compiled] = {}
+        self.prepared: dict[str, str] = {}
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(f"{self.name}:{line}: {message}")
@@ -619,10 +729,16 @@ class _Loader:
             examples = []
         line = item.line_of("examples")
         self.parsed.examples += [(self.name, line, kind, entry_id, text) for text in examples]
-        return self.patterns(item.get("pattern"), item.line_of("pattern"), entry_id)
+        anchored = kind == "entry"
+        return self.patterns(item.get("pattern"), item.line_of("pattern"), entry_id, anchored)
 
-    def patterns(self, raw: Any, line: int, entry_id: str) -> list[tuple[str, _Compiled]]:
-        """Prepare and compile a pattern (or a list of them); report each bad one."""
+    def patterns(
+        self, raw: Any, line: int, entry_id: str, anchored: bool = True
+    ) -> list[tuple[str, _Compiled]]:
+        """Prepare and compile a pattern (or a list of them); report each bad one.
+
+        ``anchored=False`` for benign phrases, which never need anchors (see :func:`_compile`).
+        """
         parts = [raw] if isinstance(raw, str) else raw
         if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
             self.error(line, f"{entry_id}: pattern must be a regex or a list of regexes")
@@ -630,8 +746,13 @@ class _Loader:
         compiled = []
         for part in parts:
             try:
-                prepared = _prepare(part, self.macros)
-                compiled.append((prepared, _compile(prepared)))
+                prepared = self.prepared.get(part)
+                if prepared is None:
+                    prepared = self.prepared[part] = _prepare(part, self.macros)
+                known = self.compiled.get((prepared, anchored))
+                if known is None:
+                    known = self.compiled[prepared, anchored] = _compile(prepared, anchored)
+                compiled.append((prepared, known))
             except (_PatternError, re.error) as exc:
                 self.error(line, f"{entry_id}: bad pattern {part!r}: {exc}")
         return compiled if len(compiled) == len(parts) else []
@@ -646,7 +767,7 @@ class _Loader:
             return
         unless = None
         if "unless" in item:
-            unless_parts = self.patterns(item["unless"], item.line_of("unless"), entry_id)
+            unless_parts = self.patterns(item["unless"], item.line_of("unless"), entry_id, False)
             unless = _Exclusions(unless_parts) if unless_parts else None
         if not compiled or item.get("lang") not in LANGUAGES:
             return
@@ -669,6 +790,9 @@ class _Loader:
             self.error(self.data.line_of("concepts"), message)
             return {}
         result = {}
+        # Ukrainian and Russian share many word lists: a concept written the same way in both
+        # languages is compiled once, and a message is searched for it once (see _Words.hits).
+        shared: dict[str, _Compiled] = {}
         for name, pattern in raw.items():
             line = raw.line_of(name)
             found = _CONCEPT_NAME.fullmatch(str(name))
@@ -677,11 +801,17 @@ class _Loader:
                 self.error(line, f"{message} (languages: {list(LANGUAGES)})")
                 continue
             key = f"{found.group(1)}:{found.group(2)}"
+            same = shared.get(pattern) if isinstance(pattern, str) else None
+            if same is not None:
+                result[key] = _Concept(key, same)
+                continue
             compiled = self.patterns(pattern, line, f"concept {name}")
             if compiled:
                 result[key] = _Concept(
                     key, compiled[0][1] if len(compiled) == 1 else _any(compiled)
                 )
+                if isinstance(pattern, str):
+                    shared[pattern] = result[key].compiled
         self.negators = {
             key.split(":")[0]: concept.compiled.regex
             for key, concept in result.items()
@@ -752,7 +882,7 @@ class _Loader:
         self.parsed.examples += [(self.name, line, "rule", rule_id, text) for text in examples]
         unless = None
         if "unless" in item:
-            unless_parts = self.patterns(item["unless"], item.line_of("unless"), rule_id)
+            unless_parts = self.patterns(item["unless"], item.line_of("unless"), rule_id, False)
             unless = _Exclusions(unless_parts) if unless_parts else None
         if len(self.errors) > problems:
             return
@@ -790,7 +920,7 @@ class _Words:
     """
 
     _SHORT = 300  # words; below this, indexing costs more than scanning
-    _MAX_WINDOWS = 16  # more windows than this cost more than one scan of the whole text
+    _MAX_WINDOWS = 64  # measured: beyond this many windows one scan of the whole text is cheaper
 
     def __init__(self, form: str) -> None:
         self.form = form
@@ -805,6 +935,7 @@ class _Words:
         self._starts: list[int] = []
         self._spaces: list[int] = []
         self._hits: dict[str, list[_Hit]] = {}
+        self._found: dict[re.Pattern[str], list[tuple[int, int]]] = {}
 
     def spaces(self) -> list[int]:
         """Offsets of the spaces in ``form``: word ``i`` starts after ``spaces()[i]``."""
@@ -812,49 +943,63 @@ class _Words:
             self._spaces = [i for i, ch in enumerate(self.form) if ch == " "]
         return self._spaces
 
-    def hits(self, concept: _Concept, negator: re.Pattern[str] | None) -> list[_Hit]:
+    def hits(
+        self, concept: _Concept, negator: re.Pattern[str] | None, narrow: bool = True
+    ) -> list[_Hit]:
         """Every occurrence of ``concept`` in the text, in order, each marked negated or not.
 
-        Found once per message and shared by all the rules that use the concept.
+        Found once per message and shared by all the rules that use the concept; the text is
+        searched once per regex, so a word list shared by two languages costs one search. In a
+        long message only the stretches around the concept's rarest anchor are searched
+        (:meth:`windows`, as for entries); ``narrow=False`` searches all of it.
         """
         found = self._hits.get(concept.key)
         if found is not None:
             return found
         form, spaces = self.form, self.spaces()
+        regex = concept.compiled.regex
+        matches = self._found.get(regex)
+        if matches is None:
+            spans = self.windows(concept.compiled) if narrow else [(0, len(form))]
+            matches = [m.span() for start, end in spans for m in regex.finditer(form, start, end)]
+            self._found[regex] = matches
         found = []
-        for match in concept.compiled.regex.finditer(form):
-            first = bisect_left(spaces, match.start())
-            last = bisect_left(spaces, match.end()) - 1
+        for start, end in matches:
+            first = bisect_left(spaces, start)
+            last = bisect_left(spaces, end) - 1
             negated = False
             if negator is not None and first > 0:
                 before = spaces[max(0, first - _NEGATION_REACH)]
-                negated = negator.search(form, before, match.start()) is not None
-            found.append(_Hit(first, last, match.start() + 1, match.end(), negated))
+                negated = negator.search(form, before, start) is not None
+            found.append(_Hit(first, last, start + 1, end, negated))
         self._hits[concept.key] = found
         return found
 
     def may_match(self, anchors: tuple[frozenset[str], ...]) -> bool:
         return all(not anchor.isdisjoint(self.head_set) for anchor in anchors)
 
-    def windows(self, alternative: _Alternative) -> list[tuple[int, int]]:
+    def windows(self, compiled: _Compiled) -> list[tuple[int, int]]:
         """Stretches of ``form`` (start at a space, end at a word end) where a match can lie.
 
         The anchor set with the fewest occurrences in this text decides; a match must contain
         one of them and spans at most ``reach`` words on either side.
         """
         everything = [(0, len(self.form))]
-        if len(self.words) < self._SHORT or not alternative.compiled.anchors:
+        if len(self.words) < self._SHORT or not compiled.anchors:
             return everything
         if not self._occurrences:
             for index, word in enumerate(self.words):
                 self._occurrences.setdefault(word, []).append(index)
             self._starts = list(accumulate((len(w) + 1 for w in self.words), initial=1))
-        present = [anchor & self.head_set for anchor in alternative.compiled.anchors]
-        fewest = min(present, key=lambda heads: sum(map(self._count, heads)))
-        if sum(map(self._count, fewest)) > self._MAX_WINDOWS:
+        fewest, limit = None, self._MAX_WINDOWS
+        for anchor in compiled.anchors:
+            count = self._total(anchor, limit)
+            if count <= limit:
+                fewest, limit = anchor, count
+        if fewest is None:
             return everything
-        words = {word for head in fewest for word in self.heads[head]}
-        reach, last_word = alternative.compiled.reach, len(self.words) - 1
+        words = {word for head in fewest for word in self.heads.get(head, ())}
+        reach, last_word = compiled.reach, len(self.words) - 1
         spans: list[tuple[int, int]] = []
         for index in sorted(i for word in words for i in self._occurrences[word]):
             first, last = max(0, index - reach), min(last_word, index + reach)
@@ -864,6 +1009,19 @@ class _Words:
             else:
                 spans.append((start, end))
         return spans
+
+    def _total(self, heads: frozenset[str], limit: int) -> int:
+        """How many words begin with one of ``heads``; counting stops once past ``limit``."""
+        total, counts = 0, self._counts
+        for head in heads:
+            count = counts.get(head)
+            if count is None:
+                count = self._count(head) if head in self.heads else 0
+                counts[head] = count
+            total += count
+            if total > limit:
+                break
+        return total
 
     def _count(self, head: str) -> int:
         """How many words of the text begin with ``head`` (counted once, then remembered)."""
@@ -903,7 +1061,7 @@ class CrisisDetector:
     def from_yaml(cls, path: Path) -> CrisisDetector:
         """Load, validate and compile a lexicon; raises :class:`LexiconError` if it is invalid.
 
-        Compiling takes about a second, and start-up both validates and loads the file, so the
+        Compiling takes a second or two, and start-up both validates and loads the file, so the
         result for the same file content is kept and reused.
         """
         name = _display(path)
@@ -920,9 +1078,23 @@ class CrisisDetector:
         """The best crisis match in ``text``, or ``None``.
 
         Best means the category listed first in the lexicon; among equals, the earliest in the
-        text.
+        text. Ukrainian or Russian typed in Latin letters ("ya ne hochu zhyty") is also read in
+        Cyrillic (:func:`cyrillic_readings`); a match there has the Cyrillic reading as its span.
         """
-        text_words = _Words(" " + matching_form(text))
+        form = matching_form(text)
+        best = self._best(form)
+        for reading in cyrillic_readings(form):
+            found = self._best(reading)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        if best is None:
+            return None
+        _, entry, span = best
+        return CrisisMatch(entry.category, entry.id, entry.language, span)
+
+    def _best(self, form: str) -> tuple[int, _Entry, str] | None:
+        """Rank, entry and span of the best match in one matching form."""
+        text_words = _Words(" " + form)
         best: tuple[int, int, int, _Entry] | None = None
         for index in self._candidates(text_words):
             alternative = self._alternatives[index]
@@ -942,9 +1114,8 @@ class CrisisDetector:
                 best = (rule.entry.rank, found[0], found[1], rule.entry)
         if best is None:
             return None
-        _, start, end, entry = best
-        span = text_words.form[start:end][:_SPAN_LIMIT]
-        return CrisisMatch(entry.category, entry.id, entry.language, span)
+        rank, start, end, entry = best
+        return rank, entry, text_words.form[start:end][:_SPAN_LIMIT]
 
     def is_retraction(self, text: str) -> bool:
         """True when the message takes back an earlier one ("I didn't mean it", "я пожартувала").
@@ -968,7 +1139,7 @@ class CrisisDetector:
     def _first_match(self, alternative: _Alternative, words: _Words) -> tuple[int, int] | None:
         """Start and end of the first match that no idiom or ``unless`` phrase cancels."""
         entry, form = alternative.entry, words.form
-        windows = words.windows(alternative) if self._prefilter else [(0, len(form))]
+        windows = words.windows(alternative.compiled) if self._prefilter else [(0, len(form))]
         for window_start, window_end in windows:
             pos = window_start
             while (match := alternative.compiled.regex.search(form, pos, window_end)) is not None:
@@ -996,7 +1167,8 @@ class CrisisDetector:
         # Rarest-looking concept first: a message lacking it costs one search, not several.
         for concept in sorted(rule.concepts, key=_rarity):
             wanted = concept.key in rule.negated
-            hits = [hit for hit in words.hits(concept, rule.negator) if hit.negated == wanted]
+            found = words.hits(concept, rule.negator, self._prefilter)
+            hits = [hit for hit in found if hit.negated == wanted]
             if not hits:
                 return None
             lists.append(hits)
@@ -1058,11 +1230,17 @@ class CrisisDetector:
     def _check_examples(self, parsed: _Parsed) -> list[str]:
         """Entries' and retractions' examples must be detected; idioms' examples must not be."""
         errors = []
+        own_patterns: dict[str, list[re.Pattern[str]]] = {}
+        for alternative in parsed.alternatives:
+            own_patterns.setdefault(alternative.entry.id, []).append(alternative.compiled.regex)
+        own_rules: dict[str, list[_Rule]] = {}
+        for rule in parsed.rules:
+            own_rules.setdefault(rule.entry.id, []).append(rule)
         for file, line, kind, entry_id, text in parsed.examples:
             problem = ""
             found = self.detect(text)
             form = " " + matching_form(text)
-            own = [a.compiled.regex for a in parsed.alternatives if a.entry.id == entry_id]
+            own = own_patterns.get(entry_id, [])
             if kind == "entry" and not any(regex.search(form) for regex in own):
                 problem = "does not match its pattern"
             elif kind == "entry" and found is None:
@@ -1071,8 +1249,7 @@ class CrisisDetector:
                 problem = f"is still detected as a crisis by {found.entry_id} ({found.span!r})"
             elif kind == "rule" and not any(
                 self._rule_match(rule, _Words(form), cancel=False) is not None
-                for rule in parsed.rules
-                if rule.entry.id == entry_id
+                for rule in own_rules.get(entry_id, [])
             ):
                 problem = "does not match its rule"
             elif kind == "rule" and found is None:

@@ -14,6 +14,10 @@ both the message and every lexicon pattern are reduced to one canonical form fir
   "життя" becomes "житя"), which also absorbs the common typo of a missing double letter;
 * everything that is not a letter, digit or apostrophe → a single space.
 
+Some mothers type Ukrainian or Russian in Latin letters ("ya ne hochu zhyty", "hochu umeret").
+:func:`cyrillic_readings` gives such a text's Cyrillic readings so the same lexicon applies; it
+leaves English alone.
+
 :func:`normalize` is idempotent and never raises. Whole-text steps are single C-level passes;
 the word-level steps run once per distinct word and are cached, so a 20,000-character message
 takes a few milliseconds and a typical one a few microseconds.
@@ -116,3 +120,91 @@ def _fix_script(match: re.Match[str]) -> str:
     if cyrillic_only or (not latin_only and len(cyrillic) >= len(latin)):
         return word.translate(_TO_CYRILLIC)
     return word.translate(_TO_LATIN)
+
+
+# ── Transliterated Ukrainian and Russian ─────────────────────────────────────────────────────
+
+# Common English words (in normalised form: doubled letters already single). A Latin-letter
+# text made mostly of these is English and gets no Cyrillic reading.
+_ENGLISH_WORDS = """
+    i im id ive il a an the to too of off on in at by for from with about into out up down
+    and or but so if as than then that this these those there here what when where why how
+    who which it its is was were be ben being am are do does did dont didnt doesnt cant wont
+    not no yes my me mine you your he him his she her hers we us our they them their have has
+    had can could wil would should shal may might must just realy very al any some every
+    more most much many one two get got go going gona wana want need fel like know think
+    baby sleep slep day night today tonight time now again still ok okay please thanks help
+    lol omg tired mum mom husband
+"""
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
+_LATIN_WORD = re.compile(r"[a-z]+")
+# A transliterated text has at least one of these: common Ukrainian and Russian words that are
+# not English words, and the beginnings of the words that matter most here.
+_SLAVIC_MARKER = re.compile(
+    r"(?<![a-z])(?:(?:ya|ja|ne|ni|nie|ty|mene|menya|meni|mne|mnie|sebe|sebya|hochu|khochu|"
+    r"xochu|hochet\w*|hoch[ue]t\w*|mozhu|mogu|vzhe|uzhe|uje|vse|vsyo|vso|shcho|scho|shco|"
+    r"chto|shto|sho|yak|kak|tse|eto|ale|dlya|bilshe|bolshe|duzhe|ochen|prosto|nema|nemaye|"
+    r"net|vin|vona|vony|ona|oni|mozhe|mozhet|treba|nado|koly|kogda|zaraz|budu|bude|bulo|"
+    r"bylo|yogo|ego|yiyi|yii|shchob|shob|chtoby|chtob|muzh|cholovik|dytyn\w*|rebenk\w*|"
+    r"rebenok)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
+)
+# Longest first; per reading: Ukrainian (i → і, y → и) and Russian (i → и, y → ы).
+_TRANSLIT_COMMON = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("yo", "е"),
+    ("jo", "е"),
+)
+_TRANSLIT_UK = (("ye", "є"), ("je", "є"), ("yi", "ї"), ("ji", "ї"), ("i", "і"), ("y", "и"))
+_TRANSLIT_RU = (("ye", "е"), ("je", "е"), ("i", "и"), ("y", "ы"))
+_TRANSLIT_LETTERS = dict(zip("abvgdezklmnoprstufhcjwxq", "абвгдезклмнопрстуфхцйвхк", strict=True))
+_VOWELS = frozenset("aeiouyаеиіоуыяюєї")
+
+
+def cyrillic_readings(form: str) -> list[str]:
+    """Ukrainian and Russian readings of a normalised text typed in Latin letters.
+
+    "ya ne hochu zhyty" reads as "я не хочу жити" (and "я не хочу жыты"); Cyrillic words stay
+    as they are. A text without Latin words, one whose Latin words are mostly common English
+    words, and one without any common Ukrainian or Russian word has no readings (``[]``). Soft
+    signs are never typed in transliteration; the detector ignores them anyway.
+    """
+    words = _LATIN_WORD.findall(form)
+    if not words or 2 * sum(word in _ENGLISH for word in words) > len(words):
+        return []
+    if not _SLAVIC_MARKER.search(form):
+        return []
+    return [
+        _LATIN_WORD.sub(lambda m, table=table: _transliterate(m.group(), table), form)
+        for table in (_TRANSLIT_UK, _TRANSLIT_RU)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _transliterate(word: str, table: tuple[tuple[str, str], ...]) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        # "y" after a vowel is "й" ("moy", "soboy"), unless it starts a "ya", "yu" …
+        if word[i] == "y" and i and word[i - 1] in _VOWELS and word[i + 1 : i + 2] not in _VOWELS:
+            out.append("й")
+            i += 1
+            continue
+        for latin, cyrillic in (*_TRANSLIT_COMMON, *table):
+            if word.startswith(latin, i):
+                out.append(cyrillic)
+                i += len(latin)
+                break
+        else:
+            out.append(_TRANSLIT_LETTERS.get(word[i], word[i]))
+            i += 1
+    return "".join(out)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.detector import messages
 from bot.safety.detector import (
     CATEGORIES,
     DEFAULT_LEXICON,
@@ -343,43 +343,22 @@ def test_every_category_has_an_english_and_ukrainian_label() -> None:
 # ── Speed and the anchor pre-filter ──────────────────────────────────────────────────────────
 
 
-def twenty_thousand(parts: list[str]) -> str:
-    text, i = "", 0
-    while len(text) < 20_000:
-        text += parts[i % len(parts)] + " "
-        i += 37
-    return text[:20_000]
+LONG = messages()  # the same 20,000-character messages `make bench` times
 
 
-def benign(language: str) -> list[str]:
-    return [item["text"] for item in corpus(language) if not item["crisis"]]
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "budget"),
-    [
-        ("benign English", twenty_thousand(benign("en")), 0.1),
-        ("benign Ukrainian", twenty_thousand(benign("uk")), 0.1),
-        ("benign Russian", twenty_thousand(benign("ru")), 0.1),
-        ("one long word", "a" * 20_000, 0.1),
-        ("punctuation", ("?!." * 7_000)[:20_000], 0.1),
-        ("repeated gate words", "i want to " * 2_000, 0.1),
-        ("mixed scripts", ("пoмepти kіll " * 1_600)[:20_000], 0.1),
-        ("crisis at the very end", twenty_thousand(benign("en"))[:19_980] + " i want to die", 0.1),
-        ("hundreds of idioms", ("I'm dying to sleep, my back is killing me. " * 470)[:20_000], 1.0),
-    ],
-)
-def test_twenty_thousand_characters_are_fast(
-    detector: CrisisDetector, name: str, text: str, budget: float
-) -> None:
-    detector.detect(text)
-    timings = []
-    for _ in range(3):
-        started = time.process_time()
-        detector.detect(text)
-        timings.append(time.process_time() - started)
-    print(f"{name}: {min(timings) * 1000:.1f} ms for {len(text)} characters")
-    assert min(timings) < budget
+@pytest.mark.parametrize("name", sorted(LONG))
+def test_twenty_thousand_characters_are_read_whole(detector: CrisisDetector, name: str) -> None:
+    """The pre-filter changes no answer on a long message, and a crisis at its very end is
+    found. How fast these are is a benchmark figure (docs/performance.md), not a timed test.
+    (Benign corpus messages run together can form a crisis across their seams, so only the
+    crafted ones have a fixed answer.)"""
+    exhaustive = copy.copy(detector)
+    exhaustive._prefilter = False
+    found = detector.detect(LONG[name])
+    assert found == exhaustive.detect(LONG[name])
+    expected = {"crisis at the very end": True, "concept words repeated": True}
+    if not name.startswith("benign"):
+        assert (found is not None) == expected.get(name, False), found
 
 
 POOL = [item["text"] for language in LANGUAGES for item in corpus(language)]
@@ -646,13 +625,15 @@ def test_negated_needs_negators_for_the_language(tmp_path: Path) -> None:
     assert any("negated needs negators: a concept en-not" in error for error in errors), errors
 
 
-def test_rule_concepts_stay_fast_on_long_texts(detector: CrisisDetector) -> None:
-    """Every concept word repeated thousands of times: the window search must stay bounded."""
-    text = ("i want hope to die dead death хочу померти умереть без мене " * 400)[:20_000]
-    detector.detect(text)
-    started = time.process_time()
-    detector.detect(text.replace("die", "dine").replace("померти", "помити"))
-    assert time.process_time() - started < 1.0
+def test_rule_concepts_repeated_thousands_of_times(detector: CrisisDetector) -> None:
+    """The bounded window search still finds the rule; its speed is the benchmark's
+    "every concept word, 20,000 characters" message."""
+    text = LONG["concept words repeated"]
+    assert detector.detect(text) is not None
+    exhaustive = copy.copy(detector)
+    exhaustive._prefilter = False
+    defused = text.replace("die", "dine").replace("померти", "помити")
+    assert detector.detect(defused) == exhaustive.detect(defused)
 
 
 def test_a_rules_unless_is_context_anywhere_in_its_window(tmp_path: Path) -> None:
@@ -697,3 +678,141 @@ def test_ignore_negation_counts_negated_words_too(tmp_path: Path) -> None:
 def test_rule_context_exclusions(detector: CrisisDetector, text: str) -> None:
     """Fear of dying, questions, other people's deaths and safety research are not crises."""
     assert detector.detect(text) is None, detector.detect(text)
+
+
+# ── Soft signs, transliteration, broadened families ──────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "хочу умерет",  # soft sign left out
+        "жит не хочу",
+        "убю себя",
+        "ya hochu pomerty",  # Ukrainian in Latin letters
+        "ne hochu zhyty bilshe",
+        "ya ne hochu zhit",  # Russian in Latin letters
+        "hochu umeret",
+    ],
+)
+def test_soft_signs_and_transliteration(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
+
+
+def test_character_classes_with_soft_signs(tmp_path: Path) -> None:
+    """``с[ья]`` means "с, then ь or я": with soft signs dropped, the ``я`` becomes optional."""
+    text = MINIMAL.replace("'want to die'", "'боюс[ья] себе'").replace(
+        '["I want to die"]', '["боюсь себе", "боюся себе"]'
+    )
+    detector = CrisisDetector.from_yaml(write(tmp_path, text))
+    assert detector.detect("боюсь себе") is not None
+    assert detector.detect("боюся себе") is not None
+    assert detector.detect("боюсе себе") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i keep seeing myself stabbing the baby", "harm_baby"),
+        ("i wish my baby was never born", "harm_baby"),
+        ("хочеться щоб малий перестав дихати", "harm_baby"),
+        ("мені уявляється як я кидаю малого з балкона", "harm_baby"),
+        ("вижу в голове как утоплю его в ванной", "harm_baby"),
+        ("my husband has been replaced by an impostor", "psychosis"),
+        ("everyone at the clinic is plotting against me and the baby", "psychosis"),
+        ("сусіди підслуховують нас через розетки", "psychosis"),
+        ("he dragged me by my hair across the kitchen", "danger_abuse"),
+        ("муж грозится убить", "danger_abuse"),
+        ("він кидається на мене з кулаками", "danger_abuse"),
+        ("would anyone even care if i died", "suicidal"),
+        ("скоро мене не буде, і це на краще", "suicidal"),
+        ("покончу с этим сегодня", "suicidal"),
+        ("пропекла руку сигаретою навмисно", "self_harm"),
+    ],
+)
+def test_broadened_families(detector: CrisisDetector, text: str, category: str) -> None:
+    match = detector.detect(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "last year i had suicidal thoughts but therapy really helped",
+        "раніше думала про смерть, але після терапії все минуло",
+        "я б ніколи не скривдила свою дитину",
+        "i'd never harm my son, but i'm so frustrated",
+        "what if i drop him by accident on the stairs",
+        "someone is watching the baby tonight so i can sleep",
+        "чоловік вдарив палець молотком",
+        "сын кинул в меня бутылочку",
+        "i watched a film about a mum who hears voices",
+        "I have impostor syndrome as a mum",
+        "покінчу з цим безладом сьогодні",
+    ],
+)
+def test_broadened_families_near_misses(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, detector.detect(text)
+
+
+# ── Families broadened with blind batches 4 and 5 (indirect phrasing) ───────────────────────
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("they would all be calmer if i stopped existing", "suicidal"),
+        ("синові буде легше без такої матері", "suicidal"),
+        ("сыну будет проще без такой мамы как я", "suicidal"),
+        ("my fiance wrapped his hands around my throat", "danger_abuse"),
+        ("чоловік здавив мені шию", "danger_abuse"),
+        ("he said he would finish me off one day", "danger_abuse"),
+        ("чоловік каже шо відбере ребьонка", "danger_abuse"),
+        ("принуждает меня к сексу", "danger_abuse"),
+        ("мені не можна виходити без нього, паспорт він тримає в себе", "danger_abuse"),
+        ("i keep a razor blade hidden in my drawer for when things get bad", "self_harm"),
+        ("прикладаю гарячу праску до стегна", "self_harm"),
+        ("ховаю порізи під довгими рукавами", "self_harm"),
+        ("накопичила снодійне в баночці", "suicidal"),
+        ("I could just step out in front of a train and it would be over", "suicidal"),
+        ("хочу переступити через перила на балконі", "suicidal"),
+        ("хочется выключиться навсегда", "not_exist"),
+        ("хочу лягти і ніколи не вставати", "not_exist"),
+        ("думаю забрать сына с собой, лучше ему не расти в этом мире", "harm_baby"),
+        ("уявляю як відпущу його голівку під водою", "harm_baby"),
+        ("кто то шепчет мне что делать", "psychosis"),
+        ("у малого міняються очі коли ніхто не бачить", "psychosis"),
+        ("the neighbours hid cameras in the smoke alarm", "psychosis"),
+    ],
+)
+def test_indirect_families(detector: CrisisDetector, text: str, category: str) -> None:
+    match = detector.detect(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two years ago i had suicidal thoughts, got help, and now i'm doing well",
+        "в подростковом возрасте резала себя, уже десять лет как нет",
+        "the midwife asked if i had thoughts of hurting the baby and i said no",
+        "лікарка спитала чи є думки нашкодити дитині, я сказала ні",
+        "вона подряпала собі личко нігтиками",
+        "he headbutted me while playing, tiny menace",
+        "I cut myself a slice of cake",
+        "after the third wake-up i want to throw my phone at the wall",
+        "когда говорят спи пока спит ребенок, хочется швырнуть телефон",
+        "чоловік забере малого з садочка",
+        "прикладаю пляшечку до зап'ястя перевірити температуру",
+        "her eyes are changing colour from blue to brown",
+        "I'll take her with me to the shops",
+        "хочу уйти с работы насовсем",
+    ],
+)
+def test_indirect_families_near_misses(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, detector.detect(text)
+
+
+def test_a_word_list_shared_by_two_languages_is_compiled_once(detector: CrisisDetector) -> None:
+    concepts = {concept.key: concept for rule in detector._rules for concept in rule.concepts}
+    assert concepts["uk:take_baby"].compiled is concepts["ru:take_baby"].compiled
