@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import iso
+from bot.clock import iso, parse_iso
 from bot.conversation.escalate import answer_values, assessment_values, raise_triggers
 from bot.conversation.host_calls import HOST_CALLS
 from bot.conversation.learn import show_snippet
@@ -22,6 +22,9 @@ from bot.engine import (
 from bot.safety.escalation import Trigger
 from bot.scheduling.replies import note_quiet_hours
 from bot.storage import dialog, mothers
+
+# The EPDS asks about the past 7 days: no early offer within a week of the last one.
+EARLY_SCREENING_GAP = timedelta(days=7)
 
 
 async def apply_events(turn: Turn, events: list[Event]) -> None:
@@ -53,6 +56,17 @@ async def _answer(turn: Turn, event: AnswerSaved) -> None:
     values = await answer_values(turn, event.key, event.value)
     triggers = escalation.on_answer(event.flow, event.key, values)
     await raise_triggers(turn, triggers, f"answer{answer_id}")
+    if values.get("low_streak") == escalation.threshold("low_mood_streak"):
+        await _early_screening(turn)
+
+
+async def _early_screening(turn: Turn) -> None:
+    """Moods low several check-ins in a row: the questionnaire is offered at her next daily
+    slot instead of waiting for the schedule (unless she did it in the past week)."""
+    latest = await dialog.assessments(turn.conn, turn.mother_id, "epds", limit=1)
+    if latest and turn.now - parse_iso(latest[0][2]) < EARLY_SCREENING_GAP:
+        return
+    await schedule(turn, "epds_offer", 0)
 
 
 async def _profile(turn: Turn, event: SetProfile) -> None:

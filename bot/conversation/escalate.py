@@ -13,17 +13,30 @@ from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.safety.escalation import Trigger
 from bot.storage import alerts, dialog, mothers
+from bot.storage.db import fetchall
 
 LOW_MOOD_KEY = "mood"
 
 
+def combine(triggers: list[Trigger]) -> list[Trigger]:
+    """One event, one alert: when an urgent rule fires, the routine rules fired by the same
+    answer or questionnaire are named in its ``also`` instead of raising alerts of their own
+    (EPDS 28 with item 10 above "Never" is one urgent alert, not an urgent and a routine)."""
+    urgent = [t for t in triggers if t.priority == "urgent"]
+    routine = [t for t in triggers if t.priority != "urgent"]
+    if not urgent or not routine:
+        return triggers
+    urgent[0].detail["also"] = [t.rule.id for t in routine]
+    return urgent
+
+
 async def raise_triggers(turn: Turn, triggers: list[Trigger], dedup: str) -> bool:
-    """Write one alert per trigger (idempotent per ``dedup``); returns whether any was new."""
+    """Write one alert per event (idempotent per ``dedup``); returns whether any was new."""
     if not turn.consented or not triggers:
         return False
     assert turn.mother is not None
     created = False
-    for trigger in triggers:
+    for trigger in combine(triggers):
         alert_id = await alerts.create_alert(
             turn.conn,
             mother_id=turn.mother.id,
@@ -36,6 +49,7 @@ async def raise_triggers(turn: Turn, triggers: list[Trigger], dedup: str) -> boo
             now=turn.now,
         )
         created = created or alert_id is not None
+    turn.alerted = turn.alerted or created
     if any(t.rule.crisis_reply for t in triggers):
         category = next((t.category for t in triggers if t.category), None)
         await crisis_reply(turn, category, team_told=created)
@@ -48,13 +62,16 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
         return
     turn.crisis_fired = True
     parts = [turn.text("clinic.crisis.reply")]
+    phone = turn.services.catalog.content.lookup("clinic.clinic.phone")
+    if isinstance(phone, str) and phone.strip():
+        parts.append(turn.text("clinic.crisis.clinic_phone_line", clinic_phone=phone.strip()))
     if category == "danger_abuse":
         parts.append(turn.text("clinic.crisis.danger_abuse_extra"))
     if team_told and turn.services.config.staff_chat_id is not None:
         parts.append(turn.text("clinic.crisis.team_notified_line"))
     parts.append(turn.text("clinic.crisis.still_here"))
     buttons = []
-    if turn.mother is not None and await dialog.load_session(turn.conn, turn.mother.id):
+    if await turn.session() is not None:
         buttons.append(
             Button(turn.text("ui.continue_button"), ButtonRef("menu", action="continue"))
         )
@@ -86,11 +103,11 @@ async def answer_values(turn: Turn, key: str, value: Any) -> dict[str, Any]:
 async def low_mood_streak(turn: Turn) -> int:
     """How many of her latest check-in moods in a row were low (the newest included)."""
     limit = turn.services.catalog.escalation.threshold("low_mood_max")
-    async with turn.conn.execute(
+    rows = await fetchall(
+        turn.conn,
         "SELECT value FROM answers WHERE mother_id = ? AND key = ? ORDER BY id DESC LIMIT 30",
         (turn.mother_id, LOW_MOOD_KEY),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     streak = 0
     for row in rows:
         try:

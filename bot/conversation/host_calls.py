@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.conversation.messages import Outgoing
-from bot.storage import mothers
+from bot.storage import erase, mothers
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -49,7 +49,15 @@ async def give_consent(turn: Turn) -> list[Outgoing]:
 
 @host_call("decline_consent")
 async def decline_consent(turn: Turn) -> list[Outgoing]:
-    """Store nothing about her but the fact that she declined, so the bot does not nag."""
+    """Store nothing about her but the fact that she declined, so the bot does not nag.
+
+    A mother who had agreed before (she sent /start again) withdraws her consent: she is
+    erased as /delete would, her words blanked in the care team's alerts and the WAL
+    checkpointed, not just her row dropped."""
+    if turn.consented:
+        await erase.erase_mother(turn.conn, turn.mother_id, turn.now)
+        turn.mother = None
+        turn.after_commit.append(turn.services.db.checkpoint)
     await turn.erase_mother()
     await mothers.mark_declined(turn.conn, turn.incoming.sender.chat_id, turn.now)
     return []

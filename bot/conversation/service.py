@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.clock import utcnow
+from bot.clock import parse_iso, utcnow
 from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
 from bot.conversation.menu import run_menu_action
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
 from bot.conversation.staff import StaffDesk
 from bot.conversation.turn import Turn, language_for
 from bot.engine import (
@@ -33,11 +33,16 @@ log = logging.getLogger("poruch.conversation")
 
 START_COMMAND = "start"
 BUILTIN_COMMANDS = frozenset({"continue", "cancel"})
+# "I didn't mean it" this long after a crisis reply still counts as taking it back.
+RETRACTION_WINDOW = timedelta(days=7)
 
 
 class Conversation:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, on_alert: Callable[[], None] | None = None) -> None:
+        """``on_alert`` (the outbox worker's wake-up) is called after a turn that committed an
+        alert: the worker then looks at the outbox at once instead of at its next sweep."""
         self.services = services
+        self.on_alert = on_alert
         self.staff = StaffDesk(services)
         self.flow_by_command = {
             flow.command: flow.id for flow in services.catalog.flows.values() if flow.command
@@ -46,7 +51,9 @@ class Conversation:
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Outgoing]:
         now = now or utcnow()
         if self.staff.is_staff_context(incoming):
-            return await self.staff.handle(incoming, now)
+            replies = await self.staff.handle(incoming, now)
+            self._wake_outbox()  # the bot back in the staff chat releases held-back alerts
+            return replies
         if incoming.sender.chat_type != "private":
             return []
         if incoming.kind == "other" and incoming.other in ("blocked", "unblocked"):
@@ -59,12 +66,11 @@ class Conversation:
                     conn, incoming.update_id, now
                 ):
                     return []
-                mother = await mothers.by_chat(conn, incoming.sender.chat_id)
+                mother, stored = await dialog.mother_with_session(conn, incoming.sender.chat_id)
                 turn = Turn(self.services, conn, incoming, now, mother)
+                turn.know_session(stored)
                 await self._route(turn)
-            for hook in turn.after_commit:
-                await hook()
-            return turn.result()
+            return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")
             lang = language_for(incoming.sender.language_code)
@@ -86,12 +92,24 @@ class Conversation:
                     self.services, conn, Incoming(sender, "other", other="scheduled"), now, mother
                 )
                 await compose(turn)
-            for hook in turn.after_commit:
-                await hook()
-            return turn.result()
+            return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")
             return []
+
+    async def _committed(self, turn: Turn) -> list[Outgoing]:
+        """After COMMIT: the turn's hooks, then the outbox worker if an alert was written.
+        The wake comes last, with no await after it, so the caller hands the replies (crisis
+        reply first) to the sender before the worker runs."""
+        for hook in turn.after_commit:
+            await hook()
+        if turn.alerted:
+            self._wake_outbox()
+        return turn.result()
+
+    def _wake_outbox(self) -> None:
+        if self.on_alert is not None:
+            self.on_alert()
 
     async def start_scheduled(
         self, chat_id: int, flow_id: str, now: datetime | None = None
@@ -133,7 +151,7 @@ class Conversation:
         Her words are not fed to the flow as an answer (they are not her name or a date);
         they reach staff in the alert, and "Continue" asks the paused question again.
         """
-        stored = await dialog.load_session(turn.conn, turn.mother_id) if turn.mother else None
+        stored = await turn.session()
         if stored is not None:
             await turn.save_session(stored.state, paused=True)
         await on_crisis_text(turn, category, entry_id)
@@ -207,7 +225,7 @@ class Conversation:
 
     async def _continue(self, turn: Turn) -> None:
         deferred = await turn.take_deferred()
-        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        stored = await turn.session()
         if stored is not None:
             await turn.save_session(stored.state, paused=False)
         if deferred:
@@ -228,7 +246,7 @@ class Conversation:
         if ref.kind != "answer":
             turn.say("staff.not_staff")
             return
-        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        stored = await turn.session()
         if stored is None or not stored.state.waiting or ref.a != stored.state.seq:
             turn.say("ui.expired")
             return
@@ -247,7 +265,17 @@ class Conversation:
         if incoming.kind == "other" and incoming.other == "edited":
             turn.say("ui.edited")
             return
-        stored = await dialog.load_session(turn.conn, turn.mother_id)
+        stored = await turn.session()
+        if incoming.kind == "text" and self._retraction(turn):
+            # Before any flow: "I didn't mean it" is not her answer to the paused question.
+            continue_button = Button(
+                turn.text("ui.continue_button"), ButtonRef("menu", action="continue")
+            )
+            turn.say(
+                "clinic.crisis.retraction_reply",
+                buttons=[continue_button] if stored is not None else [],
+            )
+            return
         if stored is not None and stored.paused and incoming.kind == "text":
             turn.say("ui.crisis_paused", buttons=[])
             return
@@ -256,16 +284,20 @@ class Conversation:
                 TextInput(incoming.text) if incoming.kind == "text" else OtherInput(incoming.other)
             )
             await self._answer(turn, stored.state, answer)
-        elif incoming.kind == "text" and self._retraction(turn):
-            turn.say("clinic.crisis.retraction_reply")
         elif incoming.kind == "text":
             turn.say("ui.no_flow")
         else:
             turn.say("ui.unsupported")
 
     def _retraction(self, turn: Turn) -> bool:
-        """'I didn't mean it' after a crisis reply gets a kind answer; the alert stands."""
-        if turn.mother is None or not turn.mother.crisis_at:
+        """'I didn't mean it' soon after a crisis reply gets a kind answer; the alert stands.
+
+        Only for a mother whose alert was really written (she consented): the reply says the
+        care team will still check in."""
+        mother = turn.mother
+        if mother is None or not mother.crisis_at or not turn.consented:
+            return False
+        if turn.now - parse_iso(mother.crisis_at) > RETRACTION_WINDOW:
             return False
         return self.services.catalog.detector.is_retraction(turn.incoming.text)
 

@@ -84,12 +84,17 @@ class StaffDesk:
             alert = await alerts.get_alert(conn, ref.a)
             if alert is None:
                 return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
-            await alerts.set_status(conn, alert.id, action, now)
+            # The status only moves forward: an old "Acknowledge" under a resolved alert's
+            # copy must not reopen it (the press is still audited).
+            done = STAFF_ACTIONS.index(alert.status) if alert.status in STAFF_ACTIONS else -1
+            if ref.b > done:
+                await alerts.set_status(conn, alert.id, action, now)
             await alerts.audit(conn, actor, action, now, alert.id, alert.pseudonym)
             alert = await alerts.get_alert(conn, alert.id)
             assert alert is not None
             text = await self.renderer.render(conn, alert)
-        buttons = () if action == "resolved" else one_per_row(self.renderer.buttons(alert))
+        resolved = alert.status == "resolved"
+        buttons = () if resolved else one_per_row(self.renderer.buttons(alert))
         label = self.renderer.t(f"actions.{action}")
         return [
             Outgoing(

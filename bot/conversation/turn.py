@@ -28,6 +28,8 @@ from bot.engine import (
     SessionState,
 )
 from bot.storage import dialog, mothers
+from bot.storage.db import fetchone
+from bot.storage.dialog import StoredSession
 from bot.storage.mothers import Mother
 
 if TYPE_CHECKING:
@@ -51,8 +53,11 @@ class Turn:
     crisis: list[Outgoing] = field(default_factory=list)
     replies: list[Outgoing] = field(default_factory=list)
     crisis_fired: bool = False
+    alerted: bool = False  # an alert (and its outbox row) was written: wake the worker
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _session_of: Mother | None = field(default=None, init=False, repr=False)
+    _session: StoredSession | None = field(default=None, init=False, repr=False)
 
     @property
     def stamp(self) -> str:
@@ -97,7 +102,12 @@ class Turn:
         )
 
     def env(self) -> Env:
-        variables: dict[str, Any] = {"language": self.lang}
+        thresholds = self.services.catalog.escalation.thresholds
+        variables: dict[str, Any] = {
+            "language": self.lang,
+            "epds_possible": thresholds.get("epds_possible", 10),
+            "epds_routine": thresholds.get("epds_routine", 13),
+        }
         if self.mother is not None:
             variables.update(
                 name=self.mother.name or "",
@@ -141,10 +151,26 @@ class Turn:
                 out.append(Outgoing(self.chat_id, text, one_per_row(buttons)))
         return out
 
+    def know_session(self, stored: StoredSession | None) -> None:
+        """Remember her session as the database now holds it (read with her row, or just
+        written), so the turn does not read it again."""
+        self._session_of = self.mother
+        self._session = stored
+
+    async def session(self) -> StoredSession | None:
+        """Her session as this turn last read or wrote it: one read a turn at most. Tied to
+        the ``Mother`` object, so a mother created, reloaded or erased meanwhile reads afresh."""
+        if self.mother is None:
+            return None
+        if self._session_of is not self.mother:
+            self.know_session(await dialog.load_session(self.conn, self.mother.id))
+        return self._session
+
     async def save_session(self, state: SessionState | None, paused: bool = False) -> None:
         if self.mother is None:
             return
         await dialog.save_session(self.conn, self.mother_id, state, self.now, paused)
+        self.know_session(None if state is None else StoredSession(state, paused))
         if state is not None and state.seq > self.mother.ask_seq:
             await mothers.update(self.conn, self.mother_id, self.now, ask_seq=state.seq)
             self.mother.ask_seq = state.seq
@@ -162,10 +188,11 @@ class Turn:
     async def take_deferred(self) -> list[Outgoing]:
         if self.mother is None:
             return []
-        async with self.conn.execute(
-            "SELECT payload FROM deferred_messages WHERE mother_id = ?", (self.mother_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await fetchone(
+            self.conn,
+            "SELECT payload FROM deferred_messages WHERE mother_id = ?",
+            (self.mother_id,),
+        )
         await self.clear_deferred()
         return [_from_json(self.chat_id, item) for item in json.loads(row[0])] if row else []
 

@@ -36,6 +36,9 @@ KNOWN_VARIABLES = frozenset(
         "weeks_postpartum",
         "checkin_time",
         "timezone",
+        # cut-offs from content/escalation.yaml, so result wording follows the alert rules
+        "epds_possible",
+        "epds_routine",
     }
 )
 

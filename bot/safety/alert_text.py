@@ -50,7 +50,10 @@ class AlertRenderer:
             f"<b>{self.t(f'header.{alert.priority}')}</b>",
             self.t("fields.alert", id=alert.id),
         ]
-        lines.append(self.t("fields.reason", reason=self._reason(alert)))
+        lines.append(self.t("fields.reason", reason=self._reason(alert.rule)))
+        also = [self._reason(rule) for rule in alert.detail.get("also") or []]
+        if also:
+            lines.append(self.t("fields.also", reasons="; ".join(also)))
         lines += self._detail_lines(alert.detail)
         mother = await mothers.by_id(conn, alert.mother_id) if alert.mother_id else None
         if mother is None:
@@ -61,9 +64,10 @@ class AlertRenderer:
         lines += await self._status_lines(conn, alert.id)
         return "\n".join(lines)
 
-    def _reason(self, alert: Alert) -> str:
-        rule = next((r for r in self.escalation.rules if r.id == alert.rule), None)
-        return pick(rule.label, self.lang) if rule and rule.label else alert.rule
+    def _reason(self, rule_id: str) -> str:
+        """The rule's label for staff, with its id from content/escalation.yaml."""
+        rule = next((r for r in self.escalation.rules if r.id == rule_id), None)
+        return f"{pick(rule.label, self.lang)} [{rule_id}]" if rule and rule.label else rule_id
 
     def _detail_lines(self, detail: dict[str, Any]) -> list[str]:
         lines = []
@@ -82,6 +86,10 @@ class AlertRenderer:
             lines.append(
                 self.t("fields.score", score=f"{detail['score']} ({detail.get('kind', '')})")
             )
+        items = detail.get("items")
+        if isinstance(items, dict) and items:
+            shown = " ".join(f"{key}={value}" for key, value in items.items())
+            lines.append(self.t("fields.items", items=shown))
         if "value" in detail and detail.get("key"):
             lines.append(self.t("fields.answer", answer=f"{detail['key']} = {detail['value']}"))
         flag = self.escalation.thresholds.get("epds_3a_flag")
@@ -105,10 +113,20 @@ class AlertRenderer:
         history = await dialog.assessments(conn, mother.id, "epds", limit=4)
         if history:
             parts = ", ".join(
-                f"{score} ({_local(stamp, self.zone)[:10]})" for score, _, stamp in history
+                f"{score} ({_local(stamp, self.zone)[:10]}{self._epds_3a_mark(items)})"
+                for score, items, stamp in history
             )
             lines.append(self.t("fields.epds_history", history=parts))
         return lines
+
+    def _epds_3a_mark(self, items: dict[str, Any]) -> str:
+        """The mark after a history entry (like ", 3A 6 ⚠️") when EPDS-3A reached the flag."""
+        flag = self.escalation.thresholds.get("epds_3a_flag")
+        values = [items.get(f"q{n}") for n in (3, 4, 5)]
+        if flag is None or not all(isinstance(v, int) for v in values):
+            return ""
+        total = sum(values)  # type: ignore[arg-type]
+        return f", 3A {total} ⚠️" if total >= flag else ""
 
     async def _status_lines(self, conn: aiosqlite.Connection, alert_id: int) -> list[str]:
         async with conn.execute(

@@ -94,6 +94,12 @@ class OutboxWorker:
             return sent
 
     async def _queue_repeats(self, now: datetime) -> None:
+        """Queue the repeats of unacknowledged urgent alerts. A sweep with none due (nearly
+        every one) only reads: a write transaction would hold up the replies waiting for the
+        lock. The transaction reads them again, since staff may acknowledge in between."""
+        async with self.services.db.lock:
+            if not await alerts.due_repeats(self.services.db.conn, now):
+                return
         async with self.services.db.transaction() as conn:
             for alert in await alerts.due_repeats(conn, now):
                 await alerts.schedule_repeat(conn, alert.id, now, self.repeat_after)
@@ -146,13 +152,7 @@ class OutboxWorker:
             return None
         text = await self.renderer.render(conn, alert)
         if item.kind == "alert_repeat":
-            repeat = self.renderer.t(
-                "repeat",
-                minutes=f"{self.services.config.alert_repeat_minutes:g}",
-                count=item.payload.get("count", 1),
-                mention=self.renderer.t("repeat_mention"),
-            )
-            text = f"{repeat}\n{text}"
+            text = self._with_repeat_line(text, item.payload.get("count", 1))
         return Outgoing(
             chat,
             text,
@@ -160,6 +160,21 @@ class OutboxWorker:
             urgent=alert.priority == URGENT,
             html=True,
         )
+
+    def _with_repeat_line(self, text: str, count: int) -> str:
+        """The repeat note goes under the priority line, which stays first for scanning; it
+        mentions the STAFF_USER_IDS when set, so their phones ring."""
+        mention = self.renderer.t("repeat_mention")
+        staff = sorted(self.services.config.staff_user_ids)
+        links = " ".join(f'<a href="tg://user?id={user}">👤</a>' for user in staff)
+        repeat = self.renderer.t(
+            "repeat",
+            minutes=f"{self.services.config.alert_repeat_minutes:g}",
+            count=count,
+            mention="\x00",
+        ).replace("\x00", f"{mention} {links}".strip())
+        header, _, rest = text.partition("\n")
+        return f"{header}\n{repeat}\n{rest}"
 
     async def _mother_notice(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
         mother = await mothers.by_id(conn, item.mother_id or 0)

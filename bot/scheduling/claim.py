@@ -117,6 +117,9 @@ async def _decide(
     now: datetime,
     count: ClaimCount,
 ) -> tuple[list[str], int]:
+    if await _missed_after_low(conn, policy, row, day, now):
+        count.alerts += 1  # a screening offer due today keeps: it comes with the next slot
+        return ["low_nudge"], row.epds_step
     step = row.epds_step
     offer = False
     if row.baby_birth_date:
@@ -128,9 +131,6 @@ async def _decide(
     if row.epds_reminder:
         await store.consume_epds_reminders(conn, row.id, iso(now))
         offer = True
-    if await _missed_after_low(conn, policy, row, day, now):
-        count.alerts += 1
-        return ["low_nudge"], step
     if offer:
         return ["epds_offer"], step
     kinds = ["checkin"] if row.checkin_time else []

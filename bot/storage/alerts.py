@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso
+from bot.storage.db import fetchall, fetchone
 
 URGENT, ROUTINE = "urgent", "routine"
 LANE = {URGENT: 0, ROUTINE: 5}
@@ -130,12 +131,12 @@ async def enqueue(
 
 
 async def due_items(conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OutboxItem]:
-    async with conn.execute(
+    rows = await fetchall(
+        conn,
         "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
         " ORDER BY priority, id LIMIT ?",
         (iso(now), limit),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [
         OutboxItem(
             id=r["id"],
@@ -152,16 +153,12 @@ async def due_items(conn: aiosqlite.Connection, now: datetime, limit: int = 50) 
 
 
 async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    async with conn.execute(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
     return row[0] if row else None
 
 
 async def pending_count(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
     return int(row[0]) if row else 0
 
 
@@ -200,24 +197,23 @@ async def mark_dead(conn: aiosqlite.Connection, item_id: int, error: str) -> Non
 
 
 async def get_alert(conn: aiosqlite.Connection, alert_id: int) -> Alert | None:
-    async with conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
     return Alert.from_row(row) if row else None
 
 
 async def open_alerts(conn: aiosqlite.Connection) -> list[Alert]:
-    async with conn.execute(
-        "SELECT * FROM alerts WHERE status != 'resolved' ORDER BY priority = 'routine', id"
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = await fetchall(
+        conn, "SELECT * FROM alerts WHERE status != 'resolved' ORDER BY priority = 'routine', id"
+    )
     return [Alert.from_row(r) for r in rows]
 
 
 async def alerts_of(conn: aiosqlite.Connection, mother_id: int, limit: int = 10) -> list[Alert]:
-    async with conn.execute(
-        "SELECT * FROM alerts WHERE mother_id = ? ORDER BY id DESC LIMIT ?", (mother_id, limit)
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = await fetchall(
+        conn,
+        "SELECT * FROM alerts WHERE mother_id = ? ORDER BY id DESC LIMIT ?",
+        (mother_id, limit),
+    )
     return [Alert.from_row(r) for r in rows]
 
 
@@ -241,12 +237,12 @@ async def set_status(conn: aiosqlite.Connection, alert_id: int, status: str, now
 
 async def due_repeats(conn: aiosqlite.Connection, now: datetime) -> list[Alert]:
     """Urgent alerts delivered but still unacknowledged past their repeat time."""
-    async with conn.execute(
+    rows = await fetchall(
+        conn,
         "SELECT * FROM alerts WHERE status = 'open' AND priority = 'urgent'"
         " AND next_repeat_at IS NOT NULL AND next_repeat_at <= ?",
         (iso(now),),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [Alert.from_row(r) for r in rows]
 
 

@@ -3,6 +3,10 @@
 One aiosqlite connection is one thread, and a transaction spans several awaits: two coroutines
 sharing the connection would interleave their statements into each other's transaction. Every
 unit of work therefore holds ``Database.lock`` from BEGIN to COMMIT.
+
+Every call into aiosqlite is a hop to its thread and back, and on a busy event loop each hop
+waits for the loop to come round: reads go through :func:`fetchall` and :func:`fetchone`, one
+hop each, rather than ``execute`` + ``fetchone`` + closing the cursor (three).
 """
 
 from __future__ import annotations
@@ -69,8 +73,7 @@ class Database:
             await self.conn.close()
 
     async def schema_version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        row = await fetchone(self.conn, "PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self, target: int | None = None) -> None:
@@ -96,17 +99,33 @@ class Database:
             await self.conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self.lock, self.conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        async with self.lock:
+            return await fetchall(self.conn, sql, params)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self.lock, self.conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        async with self.lock:
+            return await fetchone(self.conn, sql, params)
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too."""
         async with self.lock:
             await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def fetchall(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> list[sqlite3.Row]:
+    """All rows of a query in one hop to aiosqlite's thread (on the caller's transaction)."""
+    return list(await conn.execute_fetchall(sql, tuple(params)))
+
+
+async def fetchone(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> sqlite3.Row | None:
+    """The first row of a query in one hop. The thread fetches every row, so the query must
+    select a few rows at most (a key lookup, an aggregate, or ``LIMIT 1``)."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return next(iter(rows), None)
 
 
 def _statements(sql: str) -> list[str]:

@@ -11,6 +11,8 @@ import aiosqlite
 
 from bot.clock import iso
 from bot.engine import SessionState
+from bot.storage.db import fetchall, fetchone
+from bot.storage.mothers import Mother
 
 
 @dataclass
@@ -20,13 +22,34 @@ class StoredSession:
 
 
 async def load_session(conn: aiosqlite.Connection, mother_id: int) -> StoredSession | None:
-    async with conn.execute(
-        "SELECT state, paused FROM sessions WHERE mother_id = ?", (mother_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(
+        conn, "SELECT state, paused FROM sessions WHERE mother_id = ?", (mother_id,)
+    )
     if row is None:
         return None
     return StoredSession(SessionState.from_json(row["state"]), bool(row["paused"]))
+
+
+async def mother_with_session(
+    conn: aiosqlite.Connection, chat_id: int
+) -> tuple[Mother | None, StoredSession | None]:
+    """Her row and her session in one query: nearly every update needs both, and each query
+    is a hop to the database thread."""
+    row = await fetchone(
+        conn,
+        "SELECT m.*, s.state AS session_state, s.paused AS session_paused FROM mothers m"
+        " LEFT JOIN sessions s ON s.mother_id = m.id WHERE m.chat_id = ?",
+        (chat_id,),
+    )
+    if row is None:
+        return None, None
+    raw = row["session_state"]
+    session = (
+        None
+        if raw is None
+        else StoredSession(SessionState.from_json(raw), bool(row["session_paused"]))
+    )
+    return Mother.from_row(row), session
 
 
 async def save_session(
@@ -61,12 +84,12 @@ async def recent_answers(
     conn: aiosqlite.Connection, mother_id: int, limit: int = 10
 ) -> list[tuple[str, str, Any, str]]:
     """Her latest answers as (flow, key, value, created_at), newest first."""
-    async with conn.execute(
+    rows = await fetchall(
+        conn,
         "SELECT flow, key, value, created_at FROM answers WHERE mother_id = ?"
         " ORDER BY id DESC LIMIT ?",
         (mother_id, limit),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [(r["flow"], r["key"], json.loads(r["value"]), r["created_at"]) for r in rows]
 
 
@@ -90,12 +113,12 @@ async def assessments(
     conn: aiosqlite.Connection, mother_id: int, kind: str, limit: int = 10
 ) -> list[tuple[int, dict[str, Any], str]]:
     """Her latest assessments of ``kind`` as (score, items, created_at), newest first."""
-    async with conn.execute(
+    rows = await fetchall(
+        conn,
         "SELECT score, items, created_at FROM assessments WHERE mother_id = ? AND kind = ?"
         " ORDER BY id DESC LIMIT ?",
         (mother_id, kind, limit),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [(int(r["score"]), json.loads(r["items"]), r["created_at"]) for r in rows]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage import alerts
+from bot.storage.db import fetchone
 from bot.storage.export import PERSONAL_TABLES
 
 ERASED_DETAIL = "{}"
@@ -21,8 +22,7 @@ ERASED_DETAIL = "{}"
 
 async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> None:
     """Delete her rows and blank the personal text of her alerts, in the caller's transaction."""
-    async with conn.execute("SELECT pseudonym FROM mothers WHERE id = ?", (mother_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT pseudonym FROM mothers WHERE id = ?", (mother_id,))
     if row is None:
         return
     await conn.execute(

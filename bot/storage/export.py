@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso
+from bot.storage.db import fetchall
 
 # Tables whose rows belong to one mother through a mother_id column.
 PERSONAL_TABLES = (
@@ -51,9 +52,7 @@ def as_file(data: dict[str, Any], day: str) -> tuple[str, bytes]:
 
 
 async def _rows(conn: aiosqlite.Connection, sql: str, mother_id: int) -> list[dict[str, Any]]:
-    async with conn.execute(sql, (mother_id,)) as cursor:
-        rows = await cursor.fetchall()
-    return [_decode(dict(row)) for row in rows]
+    return [_decode(dict(row)) for row in await fetchall(conn, sql, (mother_id,))]
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

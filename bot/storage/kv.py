@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.storage.db import Database
+from bot.storage.db import Database, fetchone
 
 
 async def get_or_create(db: Database, key: str, make: Callable[[], str]) -> str:
     async with db.transaction() as conn:
-        async with conn.execute("SELECT value FROM kv WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await fetchone(conn, "SELECT value FROM kv WHERE key = ?", (key,))
         if row is not None:
             return str(row[0])
         value = make()

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso
+from bot.storage.db import fetchone
 
 
 @dataclass
@@ -63,14 +64,12 @@ def new_pseudonym() -> str:
 
 
 async def by_chat(conn: aiosqlite.Connection, chat_id: int) -> Mother | None:
-    async with conn.execute("SELECT * FROM mothers WHERE chat_id = ?", (chat_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT * FROM mothers WHERE chat_id = ?", (chat_id,))
     return Mother.from_row(row) if row else None
 
 
 async def by_id(conn: aiosqlite.Connection, mother_id: int) -> Mother | None:
-    async with conn.execute("SELECT * FROM mothers WHERE id = ?", (mother_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await fetchone(conn, "SELECT * FROM mothers WHERE id = ?", (mother_id,))
     return Mother.from_row(row) if row else None
 
 
@@ -113,8 +112,7 @@ async def mark_declined(conn: aiosqlite.Connection, chat_id: int, now: datetime)
 
 
 async def has_declined(conn: aiosqlite.Connection, chat_id: int) -> bool:
-    async with conn.execute("SELECT 1 FROM declined WHERE chat_id = ?", (chat_id,)) as cursor:
-        return await cursor.fetchone() is not None
+    return await fetchone(conn, "SELECT 1 FROM declined WHERE chat_id = ?", (chat_id,)) is not None
 
 
 async def clear_declined(conn: aiosqlite.Connection, chat_id: int) -> None:

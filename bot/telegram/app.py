@@ -52,8 +52,8 @@ class TelegramBot:
         self.codec = codec
         self.transport = TelegramTransport(application.bot, codec)
         self.sender = Sender(self.transport, services.config.send_rate_per_second)
-        self.conversation = Conversation(services)
         self.worker = OutboxWorker(services, SenderTransport(self.sender))
+        self.conversation = Conversation(services, on_alert=self.worker.wake)
         self.scheduler = Scheduler(
             services, self.conversation, self.sender, on_alert=self.worker.wake
         )
@@ -74,7 +74,6 @@ class TelegramBot:
         for reply in replies:
             if reply.text or reply.photo is not None or reply.document is not None:
                 self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
-        self.worker.wake()
 
     async def send(self, reply: Outgoing) -> None:
         """Send one message through the sender and wait until Telegram took it."""

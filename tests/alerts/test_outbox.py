@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.clock import iso
 from bot.conversation.messages import Incoming, Outgoing, Sender
 from bot.conversation.service import Conversation
 from bot.delivery import DeliveryError, RetryLater, Unreachable
+from bot.safety.alert_text import AlertRenderer
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
 from bot.storage import mothers
+from bot.storage.alerts import Alert
 from tests.conftest import STAFF_CHAT, with_config
 
 T0 = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
@@ -154,3 +159,62 @@ async def test_unacknowledged_urgent_alert_repeats_to_backup_until_acknowledged(
     clock.now = T0 + timedelta(minutes=10)
     await worker.run_once()
     assert len(transport.to(backup)) == 2
+
+
+async def test_a_repeat_keeps_the_priority_first_and_mentions_staff_user_ids(
+    services: Services,
+) -> None:
+    services = with_config(services, alert_repeat_minutes=1, staff_user_ids=frozenset({77, 78}))
+    await consented_mother(services)
+    await crisis(services)
+    transport, clock = FakeTransport(), Clock(T0)
+    worker = OutboxWorker(services, transport, clock)
+    await worker.run_once()
+    clock.now = T0 + timedelta(minutes=1, seconds=1)
+    await worker.run_once()
+    first, repeat = transport.to(STAFF_CHAT)
+    header, note, *_ = repeat.text.split("\n")
+    assert header == first.text.split("\n")[0] == "<b>🚨 URGENT — contact today</b>"
+    assert "Still not acknowledged" in note
+    assert 'href="tg://user?id=77"' in note and 'href="tg://user?id=78"' in note
+    assert "Reason: Crisis language in a message [crisis_message]" in first.text
+
+
+async def test_an_epds_alert_names_every_rule_it_met_and_the_item_scores(
+    services: Services,
+) -> None:
+    detail = {
+        "kind": "epds",
+        "score": 28,
+        "epds_3a": 9,
+        "items": {f"q{n}": 3 for n in range(1, 10)} | {"q10": 1},
+        "also": ["epds_probable"],
+    }
+    stamp = iso(T0)
+    alert = Alert(
+        1, None, "p-1", "urgent", "epds_item10", None, detail, "open", stamp, None, None, 0
+    )
+    renderer = AlertRenderer(
+        services.catalog.content, services.catalog.escalation, "en", services.config.zone
+    )
+    text = await renderer.render(services.db.conn, alert)
+    assert text.split("\n")[0] == "<b>🚨 URGENT — contact today</b>"
+    assert "[epds_item10]" in text
+    assert (
+        "Also: EPDS total at or above the cut-off for probable depression [epds_probable]" in text
+    )
+    assert "Item scores: q1=3 q2=3" in text and "q10=1" in text
+    assert "Score: 28 (epds)" in text and "EPDS-3A" in text
+
+
+async def test_the_crisis_reply_gives_the_clinic_number_once_it_is_set(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await consented_mother(services)
+    [reply, *_] = await crisis(services, update_id=1)
+    assert "call the clinic" not in reply.text  # phone: null (TO ADD by the clinic)
+    clinic = services.catalog.content.files["clinic"]["clinic"]
+    monkeypatch.setitem(clinic, "phone", "+380 44 000 00 00")
+    [reply, *_] = await crisis(services, update_id=2)
+    assert "You can also call the clinic: +380 44 000 00 00" in reply.text
+    assert reply.text.index("7333") < reply.text.index("+380 44")

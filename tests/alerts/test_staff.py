@@ -72,3 +72,14 @@ async def test_alerts_and_case_commands_only_in_staff_chat(services: Services) -
 async def test_chatter_in_staff_chat_is_ignored(services: Services) -> None:
     talk = Incoming(NURSE, "text", text="who is on call today?")
     assert await Conversation(services).handle(talk, T0) == []
+
+
+async def test_an_older_button_never_reopens_a_resolved_alert(services: Services) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    for button in (2, 0):  # Resolved, then Acknowledge on an older copy of the alert
+        press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, button), message_id=7)
+        [edit] = await Conversation(services).handle(press, T0)
+    assert await alert_status(services) == "resolved"
+    assert edit.buttons == ()
+    assert [action for _, action in await audit_rows(services)] == ["resolved", "acknowledged"]

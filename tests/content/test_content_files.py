@@ -28,14 +28,16 @@ ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "clinic.consent.what_triggers_contact": frozenset({"care_team_action"}),
     "clinic.consent.declined": frozenset({"clinic_contact"}),
     "clinic.crisis.delivered": frozenset({"urgent_contact_time"}),
+    "clinic.crisis.clinic_phone_line": frozenset({"clinic_phone"}),
     "epds.results.low": frozenset({"score"}),
     "epds.results.possible": frozenset({"score"}),
-    "epds.results.probable": frozenset({"score", "routine_contact_time"}),
+    "epds.results.probable": frozenset({"score"}),
+    "epds.results.probable_contact": frozenset({"routine_contact_time"}),
     "epds.results.item10": frozenset({"score"}),
 }
 REQUIRED_PLACEHOLDERS: dict[str, str] = {
     "clinic.consent.declined": "clinic_contact",
-    "epds.results.probable": "routine_contact_time",
+    "epds.results.probable_contact": "routine_contact_time",
 }
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 CONTACT = "{clinic_contact}"
@@ -377,6 +379,7 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
     }
     assert set(clinic["crisis"]) == {
         "reply",
+        "clinic_phone_line",
         "team_notified_line",
         "still_here",
         "delivered",
@@ -447,7 +450,7 @@ def test_epds_english_wording_is_verbatim(docs: dict[str, Any]) -> None:
 
 def test_epds_results_say_screening_not_diagnosis(docs: dict[str, Any]) -> None:
     results = docs["epds"]["results"]
-    assert set(results) == {"low", "possible", "probable", "item10"}
+    assert set(results) == {"low", "possible", "probable", "probable_contact", "item10"}
     words = {"en": "screening, not a diagnosis", "uk": "скринінг, а не діагноз"}
     for band in ("low", "possible", "probable"):
         for lang in sorted(LANGS):

@@ -45,7 +45,7 @@ async def test_text_where_a_button_is_expected(running: InProcessBot, api: FakeB
 async def test_twenty_thousand_characters(running: InProcessBot, api: FakeBotApi) -> None:
     user = await onboarded(api, 2102)
     await user.send("a" * 20_000)
-    await user.wait_for_text("could you make it a little shorter")
+    await user.wait_for_text("could you send a shorter version")
     await user.send("Marta")
     await user.wait_for_text("When was your baby born?")
 

@@ -14,7 +14,7 @@ async def test_start_to_end_in_english(running: InProcessBot, api: FakeBotApi) -
     await olena.wait_for_text("Do you agree?")
     texts = [m.text or "" for m in olena.messages]
     assert any("not a doctor" in t for t in texts)
-    assert any("care team is told straight away" in t for t in texts)
+    assert any("care team is told if" in t for t in texts)
     await olena.press("Yes, I agree")
     await olena.wait_for_text("What would you like me to call you?")
     await olena.send("Olena")

@@ -178,6 +178,28 @@ async def test_safety_answer_other_than_no_is_urgent_and_gets_the_crisis_reply_f
     assert "7333" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "retraction"), [("en", "I didn't mean it"), ("uk", "ви мене неправильно зрозуміли")]
+)
+async def test_i_didnt_mean_it_while_the_check_in_is_paused(
+    chat: Chat, services: Services, lang: str, retraction: str
+) -> None:
+    """The kind retraction reply, not the "flow is paused" note; the alert stands and the
+    check-in still continues (her words are not taken as the answer to its next question)."""
+    await chat.onboard(lang)
+    await chat.command("checkin")
+    await chat.press_index(MOOD[1])
+    await chat.press_index(0)  # safety: Yes
+    await chat.text(retraction)
+    [reply] = chat.last
+    assert reply.text == t(services, "clinic.crisis.retraction_reply", lang)
+    [alert] = await rows(services, "SELECT rule, status FROM alerts")
+    assert (alert["rule"], alert["status"]) == ("checkin_safety", "open")
+    await chat.press_index(0)  # Continue
+    assert ("anything on your mind" if lang == "en" else "що вас турбує") in chat.said()
+    assert "note" not in await answers(services)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_three_low_days_in_a_row_raise_one_routine_alert(
     chat: Chat, services: Services, lang: str
@@ -189,6 +211,31 @@ async def test_three_low_days_in_a_row_raise_one_routine_alert(
         found = await rows(services, "SELECT rule, priority FROM alerts")
         expected = [{"rule": "low_mood_streak", "priority": "routine"}] if day >= 2 else []
         assert found == expected
+
+
+async def test_three_low_days_bring_the_questionnaire_forward(
+    chat: Chat, services: Services
+) -> None:
+    """Issue 4: EPDS is offered early when daily moods stay low (3 low days in a row)."""
+    await chat.onboard("en")
+    for _ in range(3):
+        chat.now += timedelta(days=1)
+        assert await rows(services, "SELECT * FROM reminders") == []
+        await check_in(chat, 2)
+    [reminder] = await rows(services, "SELECT kind, due_at, status FROM reminders")
+    assert (reminder["kind"], reminder["status"]) == ("epds_offer", "pending")
+    assert reminder["due_at"] <= chat.now.isoformat().replace("+00:00", "Z")
+
+
+async def test_no_early_offer_right_after_a_screening(chat: Chat, services: Services) -> None:
+    await chat.onboard("en")
+    await chat.command("screening")
+    for item in range(1, 11):
+        await chat.press_index(0 if item in (1, 2, 4) else 3)  # every item scores 0
+    for _ in range(3):
+        chat.now += timedelta(days=1)
+        await check_in(chat, 2)
+    assert await rows(services, "SELECT * FROM reminders WHERE kind = 'epds_offer'") == []
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -13,7 +13,9 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import parse_iso
+from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
+from bot.storage.alerts import get_alert
 from tests.journey.conftest import LANGS, Chat, rows
 
 TOP_DOWN = (1, 2, 4)  # items scored 0-1-2-3 from the first option; the rest 3-2-1-0
@@ -99,7 +101,8 @@ async def test_every_option_of_every_item_is_scored(
         (10, "possible", [], True),
         (12, "possible", [], True),
         (13, "probable", [("epds_probable", "routine")], False),
-        (30, "probable", [("epds_item10", "urgent"), ("epds_probable", "routine")], False),
+        # one event, one alert: the urgent one, naming the routine rule it also met
+        (30, "probable", [("epds_item10", "urgent")], False),
     ],
 )
 async def test_boundaries_choose_the_text_alerts_and_reminders(
@@ -130,7 +133,15 @@ async def test_boundaries_choose_the_text_alerts_and_reminders(
         assert services.catalog.content.text("clinic.crisis.reply", lang) in said[0]
         await chat.press_index(0)
         said = [m.text for m in chat.last]
+        # no "within one working day" after the crisis reply said "today"
         assert said == [result(services, text, lang, total), result(services, "item10", lang, 0)]
+        [alert] = await rows(services, "SELECT detail FROM alerts")
+        assert json.loads(alert["detail"])["also"] == ["epds_probable"]
+    elif text == "probable":
+        assert said == [
+            result(services, text, lang, total),
+            result(services, "probable_contact", lang, total),
+        ]
     else:
         assert said == [result(services, text, lang, total)]
     assert all("diagnos" in s or "діагноз" in s for s in said[:1])
@@ -163,3 +174,19 @@ async def test_a_second_result_of_10_or_more_in_a_row_is_routine(
     await screening(chat, scores_for(10))
     [alert] = await rows(services, "SELECT rule, priority FROM alerts")
     assert (alert["rule"], alert["priority"]) == ("epds_possible_twice", "routine")
+
+
+async def test_epds_3a_is_shown_to_staff_in_the_history_but_never_alerts(
+    chat: Chat, services: Services
+) -> None:
+    await chat.onboard("en")
+    await screening(chat, [0, 0, 2, 2, 2, 0, 0, 0, 0, 0])  # total 6, EPDS-3A 6
+    assert await rows(services, "SELECT * FROM alerts") == []
+    await chat.text("I want to kill myself")
+    renderer = AlertRenderer(
+        services.catalog.content, services.catalog.escalation, "en", services.config.zone
+    )
+    alert = await get_alert(services.db.conn, 1)
+    assert alert is not None
+    text = await renderer.render(services.db.conn, alert)
+    assert "EPDS history: 6 (10.03.2026, 3A 6 ⚠️)" in text

@@ -51,7 +51,7 @@ async def live_a_little(chat: Chat, lang: str) -> None:
     await chat.text(words["crisis"])  # crisis words → urgent alert with her message
     await chat.command("screening")
     for _ in range(10):
-        await chat.press_index(1)  # total 17, item 10 "Sometimes": two more alerts
+        await chat.press_index(1)  # total 17, item 10 "Sometimes": one urgent alert (also 13+)
     await chat.command("learn")
 
 
@@ -104,7 +104,7 @@ async def test_delete_leaves_no_trace_in_the_database_file_or_its_wal(
         assert await rows(services, f"SELECT * FROM {table}") == [], table
     alerts = await rows(services, "SELECT * FROM alerts")
     rules = {a["rule"] for a in alerts}
-    assert {"checkin_safety", "crisis_message", "epds_item10", "epds_probable"} == rules
+    assert {"checkin_safety", "crisis_message", "epds_item10"} == rules
     assert all(a["mother_id"] is None and a["detail"] == "{}" for a in alerts)
     assert {a["pseudonym"] for a in alerts} == {before["pseudonym"]}
     assert all(o["payload"] == "{}" for o in await rows(services, "SELECT * FROM outbox"))

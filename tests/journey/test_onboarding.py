@@ -77,6 +77,23 @@ async def test_declining_consent_stores_nothing_but_the_fact(
     assert chat.said() == text(services, "ui.declined_known", chat_lang(chat))
 
 
+async def test_declining_on_a_second_start_erases_her_like_delete(
+    chat: Chat, services: Services
+) -> None:
+    """She agreed, wrote a crisis message, then sent /start again and declined: her answers
+    go, and her words leave the care team's alert too (the alert itself stays)."""
+    await chat.onboard("en")
+    await chat.text("I want to kill myself tonight")
+    await chat.command("start")
+    await chat.press("English")
+    await chat.press_index(1)  # No, thank you
+    for table in ("mothers", "answers", "sessions", "assessments", "reminders"):
+        assert await rows(services, f"SELECT * FROM {table}") == [], table
+    [alert] = await rows(services, "SELECT mother_id, detail FROM alerts")
+    assert alert["mother_id"] is None and "kill" not in alert["detail"]
+    assert [r["chat_id"] for r in await rows(services, "SELECT * FROM declined")] == [chat.chat_id]
+
+
 def chat_lang(chat: Chat) -> str:
     """With nothing stored, replies follow her Telegram language again."""
     return "uk" if chat.language_code in ("uk", "ru", "be") else "en"

@@ -148,3 +148,16 @@ async def test_old_sends_and_update_ids_are_pruned_hourly(make_harness: MakeHarn
     left = await h.services.db.fetchall("SELECT update_id FROM processed_updates")
     assert [row[0] for row in left] == [2]
     assert all(day != "2026-01-15" for _, day, _, _ in await h.sends(907))
+
+
+async def test_a_screening_offer_due_on_a_nudge_day_comes_the_next_day(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness(utc("2026-01-09 12:00"))
+    await h.mother(1003, baby_birth_date="2025-12-30")  # two weeks old on the 13th
+    await h.answer(1003, "mood", 2, utc("2026-01-10 07:10"))
+    for day in ("11", "12", "13"):
+        await h.run(utc(f"2026-01-{day} 07:00:05"))
+    assert ("low_nudge", "2026-01-13", "sent", None) in await h.sends(1003)
+    await h.run(utc("2026-01-14 07:00:05"))
+    assert ("epds_offer", "2026-01-14", "sent", None) in await h.sends(1003)
