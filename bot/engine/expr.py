@@ -8,7 +8,9 @@ is refused by ``main.py check`` instead of silently evaluating to false for a mo
 from __future__ import annotations
 
 import ast
+import threading
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression, NameNotDefined
@@ -95,11 +97,30 @@ def names_in(source: str) -> set[str]:
 
 def evaluate(source: str, variables: dict[str, Any]) -> Any:
     """Evaluate with unknown or missing answers as ``None``; a type clash counts as false."""
-    evaluator = EvalWithCompoundTypes(names=_Defaulting(variables), functions=dict(FUNCTIONS))
+    evaluator = _evaluator()
+    evaluator.names = _Defaulting(variables)
     try:
-        return evaluator.eval(str(source))
+        return evaluator.eval(str(source), previously_parsed=_parsed(str(source)))
     except (TypeError, ZeroDivisionError, NameNotDefined, InvalidExpression):
         return None
+
+
+_local = threading.local()
+
+
+def _evaluator() -> EvalWithCompoundTypes:
+    """One evaluator per thread, given each call's names: building one costs more than most
+    evaluations. Evaluating never awaits, so calls on one thread cannot interleave."""
+    evaluator: EvalWithCompoundTypes | None = getattr(_local, "evaluator", None)
+    if evaluator is None:
+        evaluator = _local.evaluator = EvalWithCompoundTypes(functions=dict(FUNCTIONS))
+    return evaluator
+
+
+@lru_cache(maxsize=4096)
+def _parsed(source: str) -> ast.AST:
+    """The flows' conditions are fixed once loaded: each is parsed once, not at every step."""
+    return EvalWithCompoundTypes.parse(source)
 
 
 class _Defaulting(dict[str, Any]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, ClassVar
 
 from bot.content import (
@@ -96,10 +97,15 @@ class Run:
     content: Content
     events: list[Event] = field(default_factory=list)
 
+    @cached_property
+    def clinic(self) -> dict[str, str]:
+        """The clinic's wording, looked up once per engine call rather than for every text
+        a step renders (a question and each of its options)."""
+        return clinic_variables(self.content, self.env.lang)
+
     def variables(self) -> dict[str, Any]:
-        clinic = clinic_variables(self.content, self.env.lang)
         today = self.env.today.isoformat()
-        return {**clinic, "today": today, **self.env.variables, **self.state.answers}
+        return {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
 
     def text(self, ref: TextRef) -> str:
         if ref.inline is not None:

@@ -7,7 +7,7 @@ a restart, even ``kill -9``, resumes her exactly where she was.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -21,7 +21,17 @@ class SessionState:
     reasks: int = 0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        """Written after every step; built directly, as ``asdict`` deep-copies the answers
+        only for them to be serialised."""
+        data = {
+            "flow": self.flow,
+            "step": self.step,
+            "answers": self.answers,
+            "seq": self.seq,
+            "waiting": self.waiting,
+            "reasks": self.reasks,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> SessionState:

@@ -28,7 +28,7 @@ from bot.delivery import DeliveryError, Unreachable
 from bot.engine import Flow
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import Scheduler
-from bot.sender import Lane, Outcome, Sender, SenderTransport
+from bot.sender import MAX_IN_FLIGHT, Lane, Outcome, Sender, SenderTransport
 from bot.services import Services
 from bot.storage import kv
 from bot.telegram.callbacks import SECRET_KEY, CallbackCodec, new_secret
@@ -41,6 +41,10 @@ from bot.telegram.webhook import start_updates
 log = logging.getLogger("poruch.telegram")
 GIL_SWITCH_SECONDS = 0.0005
 SHUTDOWN_DRAIN_SECONDS = 10.0  # replies and alerts under way; scheduled rows wait in the db
+# httpcore checks every pooled connection (a poll() each when idle) on every request, so PTB's
+# 256 would cost more than it gives: the sender's requests plus as many button answers.
+REQUEST_POOL_SIZE = 2 * MAX_IN_FLIGHT
+POOL_TIMEOUT_SECONDS = 10.0  # a burst of button answers waits for a connection, not fails
 
 
 class TelegramBot:
@@ -131,7 +135,11 @@ async def build_bot(services: Services) -> TelegramBot:
         .token(config.token)
         .base_url(base)
         .base_file_url(file_base)
-        .request(heartbeat.request())
+        .request(
+            heartbeat.request(
+                connection_pool_size=REQUEST_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS
+            )
+        )
         .get_updates_request(heartbeat.request(connection_pool_size=1))
         .build()
     )
