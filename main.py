@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
@@ -107,6 +108,19 @@ PATH_COMMANDS: dict[str, Callable[[Config, Path], int]] = {
 }
 
 
+def beside_main(config: Config) -> Config:
+    """``python /opt/poruch/main.py`` from another directory still finds the shipped flows and
+    content: a relative folder missing here is looked up beside this file."""
+    here = Path(__file__).resolve().parent
+    folders = {"dialogs_dir": config.dialogs_dir, "content_dir": config.content_dir}
+    found = {
+        name: here / folder
+        for name, folder in folders.items()
+        if not folder.is_absolute() and not folder.is_dir() and (here / folder).is_dir()
+    }
+    return replace(config, **found) if found else config
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
     parser.add_argument("command", choices=sorted({**COMMANDS, **PATH_COMMANDS}), help="what to do")
@@ -119,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    config = beside_main(config)
     setup_logging(config.log_level, config.log_format, (config.token, config.webhook_secret))
     try:
         if args.command in PATH_COMMANDS:
