@@ -114,11 +114,16 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(name, 1, f"cannot read file: {exc}")]
     try:
-        return yaml.load(text, Loader=_LineLoader), []
+        return parse_yaml(text), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         return None, [Problem(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text to ``YMap``/``YList`` with lines; raises ``yaml.YAMLError`` when invalid."""
+    return yaml.load(text, Loader=_LineLoader)
 
 
 def line_of(value: Any, default: int = 1) -> int:

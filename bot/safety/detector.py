@@ -56,6 +56,8 @@ from typing import Any
 import yaml
 
 from bot.safety.normalize import cyrillic_readings, normalize
+from bot.yamlsrc import YMap as _Map
+from bot.yamlsrc import display_path, parse_yaml
 
 CATEGORIES = ("suicidal", "self_harm", "not_exist", "harm_baby", "psychosis", "danger_abuse")
 LANGUAGES = ("en", "uk", "ru")
@@ -122,44 +124,6 @@ def matching_form(text: str) -> str:
 
 
 _DROPPED = str.maketrans("", "", "'ьъ")
-
-
-# ── YAML with line numbers ───────────────────────────────────────────────────────────────────
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers its own line and the line of each key (1-based)."""
-
-    line: int = 1
-    key_lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-# libyaml's parser when PyYAML has it: the lexicon is large, and the pure-Python parser alone
-# took a fifth of start-up. Both give nodes with line marks.
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
-        result = _Map(super().construct_mapping(node, deep=True))
-        result.line = node.start_mark.line + 1
-        result.key_lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
-        return result
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
-)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 # ── Preparing patterns ───────────────────────────────────────────────────────────────────────
@@ -627,7 +591,7 @@ class _Parsed:
 
 def _load(name: str, text: str) -> tuple[_Parsed | None, list[str]]:
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -1064,7 +1028,7 @@ class CrisisDetector:
         Compiling takes a second or two, and start-up both validates and loads the file, so the
         result for the same file content is kept and reused.
         """
-        name = _display(path)
+        name = display_path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
