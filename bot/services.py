@@ -70,10 +70,12 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
     escalation, rule_problems = load_escalation(content_dir / ESCALATION_FILE)
     detector, lexicon_problems = _lexicon(content_dir)
     problems += flow_problems + rule_problems + lexicon_problems
+    from bot.content.clinic_hours import check_working_hours
     from bot.content.snippets import check_snippets, topics
     from bot.scheduling.cadence import check_cadence
 
     problems += check_snippets(content) + check_cadence(content, set(topics(content)))
+    problems += check_working_hours(content)
     if problems or escalation is None or detector is None:
         return None, problems
     return Catalog(content, flows, escalation, detector), []
