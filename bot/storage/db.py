@@ -106,7 +106,12 @@ class Database:
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
         """A second, read-only connection holding one consistent read (WAL lets it run beside
-        the bot's writes): long reports never take ``lock``, so replies do not wait for them."""
+        the bot's writes): long reports never take ``lock``, so replies do not wait for them.
+        An in-memory database has no second connection: it is read under the lock instead."""
+        if str(self.path) == ":memory:":
+            async with self.lock:
+                yield self.conn
+            return
         conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
         try:
