@@ -2,7 +2,7 @@
 
 Each query returns plain rows or small aggregates; percentiles, day/night, weeks and wording are
 worked out in ``bot/reports``. The heavy ones (a year of check-ins for 100,000 mothers) aggregate
-inside SQLite and read the covering indexes of ``0003_reports.sql``, so what crosses into Python
+inside SQLite and read the covering indexes of ``0004_reports.sql``, so what crosses into Python
 is one row per mother at most, never one per answer.
 """
 
