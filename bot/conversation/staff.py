@@ -12,9 +12,8 @@ from datetime import datetime
 import aiosqlite
 
 from bot.conversation.messages import Incoming, Outgoing, one_per_row
-from bot.reports.caseload import OPEN_CASE
 from bot.reports.staff_report import StaffReports
-from bot.safety.alert_text import STAFF_ACTIONS, AlertRenderer
+from bot.safety.alert_text import OPEN_CASE, STAFF_ACTIONS, AlertRenderer
 from bot.services import Services
 from bot.storage import alerts, mothers
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.reports.figures import Caseload
 from bot.reports.words import Words
+from bot.safety.alert_text import OPEN_CASE
 from bot.storage.reports import CaseRow
 
-OPEN_CASE = 9  # the staff button's action index meaning "open /case" (0-2 are the statuses)
 LISTED = 15  # per list: more than this and the message says how many more
 
 

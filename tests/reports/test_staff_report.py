@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.conversation.messages import Incoming, Sender
 from bot.conversation.service import Conversation
-from bot.reports.caseload import OPEN_CASE
+from bot.safety.alert_text import OPEN_CASE
 from bot.services import Services
 from tests.conftest import STAFF_CHAT, with_config
 from tests.reports.seed import NOW, utc
