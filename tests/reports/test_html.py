@@ -139,3 +139,12 @@ def test_a_real_headless_browser_renders_it(html_file: Path, tmp_path: Path) -> 
 
     pixels = imread(str(shot))
     assert pixels.shape[0] == 2400 and pixels.std() > 0.05  # text, tables and charts drawn
+
+
+def test_an_empty_clinic_still_gets_a_whole_report(services: Services, tmp_path: Path) -> None:
+    out = write_report(services.config, SINCE.date(), None, tmp_path / "empty.html", utc(NOW))
+    found = parse(out.read_text(encoding="utf-8"))
+    text = " ".join(found.text)
+    assert "Alerts raised: 0 urgent, 0 routine" in text and "Open now: none" in text
+    assert "EPDS: no screenings in the period." in text
+    assert len(found.all("img")) == 4  # each chart says "no data in the period"
