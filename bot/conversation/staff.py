@@ -92,7 +92,7 @@ class StaffDesk:
     async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         ref = incoming.button
         assert ref is not None
-        if ref.kind == "staff" and ref.b == OPEN_CASE:  # a caseload button
+        if ref.kind == "staff" and ref.b == OPEN_CASE:  # caseload and digest buttons
             return await self._case(incoming, str(ref.a))
         if ref.kind != "staff" or not 0 <= ref.b < len(STAFF_ACTIONS):
             return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
