@@ -69,3 +69,13 @@ async def test_caseload_lists_mothers_with_buttons_that_open_their_case(seeded: 
     assert "Alert #6" in case.text and "Iryna" in case.text
     row = await seeded.db.fetchone("SELECT status FROM alerts WHERE id = 6")
     assert row is not None and row["status"] == "acknowledged"  # opening changes nothing
+
+
+async def test_report_and_caseload_in_ukrainian(seeded: Services) -> None:
+    ukrainian = with_config(seeded, staff_language="uk")
+    conversation = Conversation(ukrainian)
+    text, *_ = await conversation.handle(command(NURSE, "report", "30"), utc(NOW))
+    assert text.text.startswith("📊 Звіт") and "Ніч = поза робочими годинами" in text.text
+    lists = await conversation.handle(command(NURSE, "caseload"), utc(NOW))
+    assert "Iryna: EPDS 14, 24.11.2026" in lists[0].text
+    assert all("{" not in reply.text for reply in [text, *lists])
