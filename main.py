@@ -1,5 +1,6 @@
 """Poruch command line: ``run`` the bot, ``chat`` in the terminal, ``check`` the YAML,
-``status`` for monitoring, ``backup PATH`` while the bot runs, ``restore PATH`` while it is stopped.
+``status`` for monitoring, ``backup PATH`` while the bot runs, ``restore PATH`` while it is stopped,
+``report --since DATE [--until DATE] --out FILE.html`` for the clinic's management.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
-from bot.ops.commands import cmd_backup, cmd_restore, cmd_status
+from bot.ops.commands import cmd_backup, cmd_report, cmd_restore, cmd_status
 from bot.ops.runlock import AlreadyRunning, run_lock
 from bot.services import Catalog, Services, load_catalog, validate_all
 from bot.yamlsrc import ValidationFailed
@@ -123,11 +125,18 @@ def beside_main(config: Config) -> Config:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
-    parser.add_argument("command", choices=sorted({**COMMANDS, **PATH_COMMANDS}), help="what to do")
+    parser.add_argument(
+        "command", choices=sorted({**COMMANDS, **PATH_COMMANDS, "report": None}), help="what to do"
+    )
     parser.add_argument("path", nargs="?", type=Path, help="backup/restore: the backup file")
+    parser.add_argument("--since", type=date.fromisoformat, help="report: first day, YYYY-MM-DD")
+    parser.add_argument("--until", type=date.fromisoformat, help="report: last day (default: now)")
+    parser.add_argument("--out", type=Path, help="report: the HTML file to write")
     args = parser.parse_args(argv)
     if args.command in PATH_COMMANDS and args.path is None:
         parser.error(f"{args.command} needs a PATH (the backup file)")
+    if args.command == "report" and (args.since is None or args.out is None):
+        parser.error("report needs --since DATE and --out FILE.html")
     try:
         config = load_config()
     except ConfigError as exc:
@@ -138,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in PATH_COMMANDS:
             return PATH_COMMANDS[args.command](config, args.path)
+        if args.command == "report":
+            return cmd_report(config, args.since, args.until, args.out)
         return COMMANDS[args.command](config)
     except ValidationFailed as exc:
         for problem in exc.problems:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LINE_COLOUR = "#3f7f74"
 EPDS_COLOUR = "#b5651d"
@@ -62,6 +66,11 @@ def render_mood_chart(data: ChartData, labels: ChartLabels) -> bytes:
     axes.grid(color=GRID_COLOUR)
     axes.set_title(labels.title)
     axes.spines[["top", "right"]].set_visible(False)
+    return to_png(figure)
+
+
+def to_png(figure: Figure) -> bytes:
+    """The figure laid out and saved as PNG bytes (the mood chart and the staff report)."""
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -15,7 +15,7 @@ from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
 from bot.conversation.menu import run_menu_action
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
-from bot.conversation.staff import StaffDesk
+from bot.conversation.staff import STAFF_COMMANDS, StaffDesk
 from bot.conversation.turn import Turn, language_for
 from bot.engine import (
     ButtonInput,
@@ -188,7 +188,7 @@ class Conversation:
             turn.say("ui.cancelled")
         elif command in self.flow_by_command:
             await self.start_flow(turn, self.flow_by_command[command])
-        elif command in ("alerts", "case"):
+        elif command in STAFF_COMMANDS:
             turn.say("staff.not_staff")
         else:
             turn.say("ui.unknown_command")

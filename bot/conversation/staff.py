@@ -1,4 +1,4 @@
-"""The staff side: alert buttons and the /alerts and /case commands, for staff only.
+"""The staff side: alert buttons and /alerts, /case, /report and /caseload, for staff only.
 
 Staff actions are checked twice: the chat must be the configured staff (or backup) chat, and
 when ``STAFF_USER_IDS`` is set, the user must be one of them. Anyone else gets a refusal and
@@ -12,11 +12,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.conversation.messages import Incoming, Outgoing, one_per_row
-from bot.safety.alert_text import STAFF_ACTIONS, AlertRenderer
+from bot.reports.staff_report import StaffReports
+from bot.safety.alert_text import OPEN_CASE, STAFF_ACTIONS, AlertRenderer
 from bot.services import Services
 from bot.storage import alerts, mothers
 
-STAFF_COMMANDS = frozenset({"alerts", "case"})
+# The one list of staff commands: the service refuses them in a mother's chat from here too.
+STAFF_COMMANDS = frozenset({"alerts", "case", "report", "caseload"})
 
 
 class StaffDesk:
@@ -29,6 +31,7 @@ class StaffDesk:
             config.staff_language,
             config.zone,
         )
+        self.reports = StaffReports(services)
 
     @property
     def chats(self) -> set[int]:
@@ -72,8 +75,13 @@ class StaffDesk:
             return self._refusal(incoming)
         if incoming.kind == "button":
             return await self._press(incoming, now)
+        chat = incoming.sender.chat_id
         if incoming.command == "alerts":
             return await self._open_alerts(incoming)
+        if incoming.command == "report":
+            return await self.reports.report(chat, incoming.args, now)
+        if incoming.command == "caseload":
+            return await self.reports.caseload(chat, now)
         return await self._case(incoming)
 
     async def _retry_pending(self, now: datetime) -> None:
@@ -84,6 +92,8 @@ class StaffDesk:
     async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         ref = incoming.button
         assert ref is not None
+        if ref.kind == "staff" and ref.b == OPEN_CASE:  # caseload and digest buttons
+            return await self._case(incoming, str(ref.a))
         if ref.kind != "staff" or not 0 <= ref.b < len(STAFF_ACTIONS):
             return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
         action = STAFF_ACTIONS[ref.b]
@@ -128,9 +138,10 @@ class StaffDesk:
         text = await self.renderer.render(conn, alert)
         return Outgoing(chat_id, text, one_per_row(self.renderer.buttons(alert)), html=True)
 
-    async def _case(self, incoming: Incoming) -> list[Outgoing]:
-        """/case <alert id>: that alert with her recent answers and EPDS history."""
-        arg = incoming.args.strip().lstrip("#")
+    async def _case(self, incoming: Incoming, alert_id: str | None = None) -> list[Outgoing]:
+        """/case <alert id> (or a caseload button): that alert with her recent answers and
+        EPDS history."""
+        arg = (alert_id or incoming.args).strip().lstrip("#")
         if not arg.isdigit():
             return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_usage"))]
         async with self.services.db.transaction() as conn:

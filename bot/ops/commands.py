@@ -1,8 +1,9 @@
-"""The operator's commands behind ``main.py status | backup PATH | restore PATH``."""
+"""The operator's commands behind ``main.py status | backup PATH | restore PATH | report``."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.config import Config
@@ -34,4 +35,17 @@ def cmd_restore(config: Config, path: Path) -> int:
     if kept is not None:
         print(f"the database that was replaced is kept at {kept}")
     print(f"restored {path} to {config.database_path}; start the bot again")
+    return 0
+
+
+def cmd_report(config: Config, since: date, until: date | None, out: Path) -> int:
+    """The management report as one HTML file (see ``bot/reports/export.py``)."""
+    from bot.reports.export import ReportError, write_report
+
+    try:
+        written = write_report(config, since, until, out)
+    except ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written: {written}")
     return 0

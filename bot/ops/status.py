@@ -90,8 +90,9 @@ def collect(config: Config, now: datetime | None = None) -> Status:
         )
         stuck = conn.execute(
             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'"
-            " AND kind IN ('staff_alert', 'alert_repeat') AND created_at <= ?",
-            (iso(now - STUCK_AFTER),),
+            " AND kind IN ('staff_alert', 'alert_repeat', 'digest') AND created_at <= ?"
+            " AND (json_extract(payload, '$.held') IS NULL OR next_attempt_at <= ?)",
+            (iso(now - STUCK_AFTER), iso(now - STUCK_AFTER)),  # held for working hours: not stuck
         ).fetchone()
         status.stuck_alerts, status.oldest_stuck = int(stuck[0]), stuck[1]
         status.dead_alerts = _count(

@@ -22,6 +22,7 @@ from bot.storage.alerts import Alert
 
 STAFF_ACTIONS = ("acknowledged", "contacted", "resolved")
 BUTTON_KEYS = ("acknowledge", "contacted", "resolved")
+OPEN_CASE = 9  # a staff button's action index meaning "open this alert in full" (/case)
 
 
 def _local(stamp: str, zone: ZoneInfo) -> str:
@@ -63,6 +64,12 @@ class AlertRenderer:
         lines.append(self.t("fields.local_time", time=_local(alert.created_at, self.zone)))
         lines += await self._status_lines(conn, alert.id)
         return "\n".join(lines)
+
+    def reason(self, rule_id: str) -> str:
+        return self._reason(rule_id)
+
+    def local_time(self, stamp: str) -> str:
+        return _local(stamp, self.zone)
 
     def _reason(self, rule_id: str) -> str:
         """The rule's label for staff, with its id from content/escalation.yaml."""

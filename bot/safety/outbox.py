@@ -42,6 +42,7 @@ from bot.delivery import (
     plain_version,
 )
 from bot.safety.alert_text import AlertRenderer
+from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
 from bot.storage import alerts, mothers
 from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
@@ -81,6 +82,7 @@ class OutboxWorker:
             config.zone,
         )
         self.repeat_after = timedelta(minutes=config.alert_repeat_minutes)
+        self.digest = Digest(services, self.renderer)  # routine alerts wait for working hours
         self._wake = asyncio.Event()
         self._pass = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[int]] = {}
@@ -137,6 +139,7 @@ class OutboxWorker:
         async with self._pass:
             now = self.clock()
             await self._queue_repeats(now)
+            await self.digest.sweep(now)
             async with self.services.db.lock:
                 items = await alerts.due_items(
                     self.services.db.conn, now, skip=self._in_flight.keys()
@@ -235,6 +238,8 @@ class OutboxWorker:
             later = self.clock() + timedelta(seconds=UNREACHABLE_BACKOFF)
             await alerts.mark_retry(conn, item.id, "no staff chat", later)
             return None
+        if item.kind == DIGEST:
+            return await self.digest.render(conn, chat, item)
         alert = await alerts.get_alert(conn, item.alert_id or 0)
         if alert is None:
             await alerts.mark_dead(conn, item.id, "alert gone")
@@ -361,6 +366,8 @@ class OutboxWorker:
     async def _delivered(self, item: OutboxItem, message_id: int | None, now: datetime) -> None:
         async with self.services.db.transaction() as conn:
             await alerts.mark_sent(conn, item.id, message_id, now)
+            if item.kind == DIGEST:
+                await self.digest.delivered(conn, item, now)
             if item.kind != "staff_alert" or item.alert_id is None:
                 return
             alert = await alerts.get_alert(conn, item.alert_id)
