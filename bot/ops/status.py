@@ -2,7 +2,7 @@
 
 It reads the database directly — the bot may be running or not — and never changes it.
 The exit code is for monitoring: 0 healthy, 3 when a staff alert has waited undelivered for
-more than ten minutes (the staff chat is unreachable, the token was revoked, the bot is down),
+more than ten minutes, or could not be delivered at all (dead), (the staff chat is unreachable, the token was revoked, the bot is down),
 2 when there is no readable database. Counts only: no names, no chat ids of mothers.
 """
 
@@ -98,7 +98,7 @@ def collect(config: Config, now: datetime | None = None) -> Status:
         status.dead_alerts = _count(
             conn,
             "SELECT COUNT(*) FROM outbox WHERE status = 'dead'"
-            " AND kind IN ('staff_alert', 'alert_repeat')",
+            " AND kind IN ('staff_alert', 'alert_repeat', 'digest')",
         )
         for key, value in conn.execute(
             "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
