@@ -19,6 +19,8 @@ from bot.storage import Database
 from bot.yamlsrc import Problem, ValidationFailed
 
 LEXICON_FILE = "crisis_lexicon.yaml"
+DISTRESS_FILE = "distress_lexicon.yaml"
+TOPICS_FILE = "topic_lexicon.yaml"
 ESCALATION_FILE = "escalation.yaml"
 
 
@@ -42,20 +44,25 @@ class Catalog:
     flows: dict[str, Flow]
     escalation: Escalation
     detector: Detector
+    # The tiers below a crisis (bot/conversation/free_text.py): distress words, everyday topics.
+    distress: Detector | None = None
+    topics: Detector | None = None
 
     @property
     def engine(self) -> Engine:
         return Engine(self.flows, self.content)
 
 
-def _lexicon(content_dir: Path) -> tuple[Detector | None, list[Problem]]:
+def _lexicon(
+    content_dir: Path, file: str = LEXICON_FILE, kind: str = "crisis"
+) -> tuple[Detector | None, list[Problem]]:
     from bot.safety.detector import CrisisDetector, validate_lexicon
 
-    path = content_dir / LEXICON_FILE
-    errors = validate_lexicon(path)
+    path = content_dir / file
+    errors = validate_lexicon(path, kind)
     if errors:
         return None, [_as_problem(error) for error in errors]
-    return CrisisDetector.from_yaml(path), []
+    return CrisisDetector.from_yaml(path, kind), []
 
 
 def _as_problem(error: str) -> Problem:
@@ -69,7 +76,10 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
     flows, flow_problems = load_flows(dialogs_dir, content, frozenset(HOST_CALLS))
     escalation, rule_problems = load_escalation(content_dir / ESCALATION_FILE)
     detector, lexicon_problems = _lexicon(content_dir)
+    distress, distress_problems = _lexicon(content_dir, DISTRESS_FILE, "distress")
+    topic_lexicon, topic_problems = _lexicon(content_dir, TOPICS_FILE, "topics")
     problems += flow_problems + rule_problems + lexicon_problems
+    problems += distress_problems + topic_problems
     from bot.content.clinic_hours import check_working_hours
     from bot.content.snippets import check_snippets, topics
     from bot.scheduling.cadence import check_cadence
@@ -78,7 +88,7 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
     problems += check_working_hours(content)
     if problems or escalation is None or detector is None:
         return None, problems
-    return Catalog(content, flows, escalation, detector), []
+    return Catalog(content, flows, escalation, detector, distress, topic_lexicon), []
 
 
 def load_catalog(config: Config) -> Catalog:
