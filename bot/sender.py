@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from bot.conversation.messages import Outgoing
-from bot.delivery import DeliveryError, RetryLater, Transport, Unreachable
+from bot.delivery import DeliveryError, RetryLater, Transport, Unreachable, check_wanted
 from bot.pacing import Clock, Pacer, RealClock
 
 log = logging.getLogger("poruch.sender")
@@ -242,6 +242,7 @@ class Sender:
 
     async def _deliver(self, item: Item, message: Outgoing) -> None:
         try:
+            await check_wanted(message)
             item.message_ids.append(await self.transport.deliver(message))
         except RetryLater as exc:
             self._retry(item, message, exc)

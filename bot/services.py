@@ -6,7 +6,7 @@ the problems ``check`` reports, each with file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +15,7 @@ from bot.content import Content, load_content
 from bot.conversation.host_calls import HOST_CALLS
 from bot.engine import Engine, Flow, load_flows
 from bot.safety.escalation import Escalation, load_escalation
+from bot.safety.staff_chats import StaffChats
 from bot.storage import Database
 from bot.yamlsrc import Problem, ValidationFailed
 
@@ -104,12 +105,22 @@ class Services:
     db: Database
     catalog: Catalog
     engine: Engine
+    staff_chats: StaffChats = field(default_factory=StaffChats)
 
     @classmethod
     async def start(cls, config: Config, catalog: Catalog | None = None) -> Services:
         catalog = catalog or load_catalog(config)
         db = await Database.open(config.database_path)
-        return cls(config, db, catalog, catalog.engine)
+        return cls(config, db, catalog, catalog.engine, await StaffChats.load(db))
+
+    @property
+    def staff_chat_id(self) -> int | None:
+        """The staff chat as Telegram knows it now (``STAFF_CHAT_ID``, followed if it moved)."""
+        return self.staff_chats.primary(self.config)
+
+    @property
+    def staff_backup_chat_id(self) -> int | None:
+        return self.staff_chats.backup(self.config)
 
     async def close(self) -> None:
         await self.db.close()

@@ -67,7 +67,7 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
         parts.append(turn.text("clinic.crisis.clinic_phone_line", clinic_phone=phone.strip()))
     if category == "danger_abuse":
         parts.append(turn.text("clinic.crisis.danger_abuse_extra"))
-    if team_told and turn.services.config.staff_chat_id is not None:
+    if team_told and turn.services.staff_chat_id is not None:
         parts.append(turn.text("clinic.crisis.team_notified_line"))
     parts.append(turn.text("clinic.crisis.still_here"))
     buttons = []

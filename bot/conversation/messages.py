@@ -6,8 +6,11 @@ never imports Telegram and the terminal chat runs exactly the same logic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Literal
+
+StillWanted = Callable[[], Awaitable[bool]]
 
 # What a button means. Answer buttons carry the question number so stale ones are refused.
 ButtonKind = Literal["answer", "menu", "staff"]
@@ -51,6 +54,7 @@ class Incoming:
     other: str = ""
     update_id: int | None = None
     message_id: int | None = None
+    chat_move: tuple[int, int] | None = None  # a group upgraded: (old chat id, new chat id)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Outgoing:
     edit_message_id: int | None = None
     html: bool = False
     notice: str = ""  # a short pop-up answer to a pressed button
+    # Asked right before each attempt to send; False withdraws the message (bot/delivery.py).
+    still_wanted: StillWanted | None = field(default=None, compare=False, repr=False)
 
 
 def one_per_row(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:

@@ -37,6 +37,17 @@ BUILTIN_COMMANDS = frozenset({"continue", "cancel"})
 RETRACTION_WINDOW = timedelta(days=7)
 
 
+def her_words(incoming: Incoming) -> str:
+    """Whatever she wrote in this update, screened before anything else is done with it: a
+    message (also while a flow waits for a button), a caption, an edited message's new text,
+    the words after a command ("/help I want to die")."""
+    if incoming.kind == "command":
+        return incoming.args
+    if incoming.kind in ("text", "other"):
+        return incoming.text
+    return ""
+
+
 class Conversation:
     def __init__(self, services: Services, on_alert: Callable[[], None] | None = None) -> None:
         """``on_alert`` (the outbox worker's wake-up) is called after a turn that committed an
@@ -129,8 +140,9 @@ class Conversation:
 
     async def _route(self, turn: Turn) -> None:
         incoming = turn.incoming
-        if incoming.kind in ("text", "other") and incoming.text:
-            match = self.services.catalog.detector.detect(incoming.text)
+        words = her_words(incoming)
+        if words:
+            match = self.services.catalog.detector.detect(words)
             if match is not None:
                 await self._crisis_text(turn, match.category, match.entry_id)
                 return

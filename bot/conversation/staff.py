@@ -23,9 +23,6 @@ class StaffDesk:
     def __init__(self, services: Services) -> None:
         self.services = services
         config = services.config
-        self.chats = {
-            c for c in (config.staff_chat_id, config.staff_backup_chat_id) if c is not None
-        }
         self.renderer = AlertRenderer(
             services.catalog.content,
             services.catalog.escalation,
@@ -33,9 +30,16 @@ class StaffDesk:
             config.zone,
         )
 
+    @property
+    def chats(self) -> set[int]:
+        """The staff chats as they are now: a group upgraded to a supergroup is followed."""
+        return self.services.staff_chats.all(self.services.config)
+
     def is_staff_context(self, incoming: Incoming) -> bool:
         if incoming.sender.chat_id in self.chats:
             return True
+        if incoming.chat_move is not None and incoming.chat_move[0] in self.chats:
+            return True  # the upgraded group's first message, from its new id
         return (
             incoming.kind == "button"
             and incoming.button is not None
@@ -54,6 +58,10 @@ class StaffDesk:
     async def handle(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         if incoming.kind == "other" and incoming.other == "bot_added":
             await self._retry_pending(now)
+            return []
+        if incoming.chat_move is not None:
+            old, new = incoming.chat_move
+            await self.services.staff_chats.follow(self.services.db, old, new, now)
             return []
         staff_action = incoming.kind == "button" or (
             incoming.kind == "command" and incoming.command in STAFF_COMMANDS

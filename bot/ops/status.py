@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.clock import iso, parse_iso, utcnow
 from bot.config import Config
 from bot.ops.sqlitefile import NoDatabase, open_existing
+from bot.storage.chat_moves import PREFIX as MOVE_PREFIX
 from bot.storage.db import migration_files
 from bot.telegram.groups import PREFIX as GROUP_PREFIX
 from bot.telegram.heartbeat import LAST_OK_KEY
@@ -39,12 +40,14 @@ class Status:
     open_urgent: int = 0
     stuck_alerts: int = 0
     oldest_stuck: str | None = None
+    dead_alerts: int = 0
+    moves: dict[int, tuple[int, str]] = field(default_factory=dict)
     last_telegram_ok: str | None = None
     groups: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_STUCK if self.stuck_alerts else EXIT_OK
+        return EXIT_STUCK if self.stuck_alerts or self.dead_alerts else EXIT_OK
 
 
 def version() -> str:
@@ -91,6 +94,16 @@ def collect(config: Config, now: datetime | None = None) -> Status:
             (iso(now - STUCK_AFTER),),
         ).fetchone()
         status.stuck_alerts, status.oldest_stuck = int(stuck[0]), stuck[1]
+        status.dead_alerts = _count(
+            conn,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'dead'"
+            " AND kind IN ('staff_alert', 'alert_repeat')",
+        )
+        for key, value in conn.execute(
+            "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
+        ):
+            record = json.loads(value)
+            status.moves[int(key[len(MOVE_PREFIX) :])] = (int(record["to"]), str(record["at"]))
         row = conn.execute("SELECT value FROM kv WHERE key = ?", (LAST_OK_KEY,)).fetchone()
         status.last_telegram_ok = row[0] if row else None
         for key, value in conn.execute(
@@ -132,6 +145,13 @@ def render(status: Status, now: datetime | None = None) -> list[str]:
         f"last Telegram contact:   {_ago(status.last_telegram_ok, now)}",
         f"staff chat (configured): {status.staff_chat_id or 'not set (STAFF_CHAT_ID)'}",
     ]
+    for old, (new, at) in sorted(status.moves.items()):
+        lines.append(
+            f"chat moved:              {old} -> {new} since {at} (Telegram upgraded the group;"
+            f" the bot uses {new}; set STAFF_CHAT_ID={new} when convenient)"
+            if old == status.staff_chat_id
+            else f"chat moved:              {old} -> {new} since {at}"
+        )
     for chat_id, group in status.groups.items():
         mark = " <- STAFF_CHAT_ID" if chat_id == status.staff_chat_id else ""
         lines.append(
@@ -145,6 +165,13 @@ def render(status: Status, now: datetime | None = None) -> list[str]:
             f"{int(STUCK_AFTER.total_seconds() // 60)} minutes (oldest since "
             f"{status.oldest_stuck}); check STAFF_CHAT_ID, the bot's membership of the staff "
             "group and the log"
+        )
+    if status.dead_alerts:
+        lines.append(
+            f"PROBLEM: {status.dead_alerts} staff alert message(s) could not be delivered at all"
+            " (Telegram refused them even as plain text, or they failed again and again); they"
+            " are kept in the outbox table with status 'dead': read them with /alerts in the"
+            " staff chat and check the log"
         )
     return lines
 

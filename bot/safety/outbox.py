@@ -1,23 +1,46 @@
 """The delivery worker: sends what the outbox holds, retries, and repeats unacknowledged alerts.
 
 Nothing here is lost on a crash: an item leaves the ``pending`` state only after Telegram accepted
-it. 429s honour ``retry_after``; 5xx and network errors back off; a staff chat that is unset or
-unreachable keeps alerts pending with a warning every few minutes until it works again.
+it, or when it can never be delivered (then it is ``dead``, kept and counted by ``main.py
+status``), or when it is no longer wanted (``withdrawn``: a repeat of an acknowledged alert).
+
+Each due item is delivered in a task of its own with its own back-off, so an item that Telegram
+holds back (a 429 on the staff chat) or keeps refusing never delays the items behind it, and no
+exception from a delivery leaves the worker loop. The reaction to each outcome of
+``bot/delivery.py``:
+
+- retry later: after ``retry_after`` when Telegram said, else an exponential back-off (capped);
+- chat moved: the staff group was upgraded; follow it (``StaffChats.follow``) and send now;
+- unreachable: keep it, back off up to a cap, warn every few minutes; an urgent alert also goes
+  to ``STAFF_BACKUP_CHAT_ID`` when that is set;
+- refused: send the plain version (no markup, cut to Telegram's limit, buttons kept); refused
+  again, or an unexplained failure many times over: dead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import iso, utcnow
+from bot.clock import parse_iso, utcnow
 from bot.content import clinic_variables
-from bot.conversation.messages import Outgoing, one_per_row
-from bot.delivery import RetryLater, Transport, Unreachable
+from bot.conversation.messages import Outgoing, StillWanted, one_per_row
+from bot.delivery import (
+    ChatMoved,
+    DeliveryError,
+    Refused,
+    RetryLater,
+    Transport,
+    Unreachable,
+    Withdrawn,
+    check_wanted,
+    plain_version,
+)
 from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
 from bot.storage import alerts, mothers
@@ -26,12 +49,21 @@ from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
 log = logging.getLogger("poruch.outbox")
 
 MAX_BACKOFF = 60.0
-UNREACHABLE_RETRY = 60.0
+UNREACHABLE_BACKOFF = 30.0
+UNREACHABLE_CAP = 600.0
+UNEXPECTED_LIMIT = 8  # unexplained failures in a row before an item is dead
 WARNING_EVERY = timedelta(minutes=5)
+IDLE_SWEEP = 5.0
+SHUTDOWN_WAIT = 10.0
+STAFF_KINDS = ("staff_alert", "alert_repeat")
 
 
 def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 0.5 * 2**attempts)
+
+
+def unreachable_backoff(attempts: int) -> float:
+    return min(UNREACHABLE_CAP, UNREACHABLE_BACKOFF * 2 ** min(attempts, 10))
 
 
 class OutboxWorker:
@@ -51,47 +83,75 @@ class OutboxWorker:
         self.repeat_after = timedelta(minutes=config.alert_repeat_minutes)
         self._wake = asyncio.Event()
         self._pass = asyncio.Lock()
-        self._last_warning: datetime | None = None
+        self._in_flight: dict[int, asyncio.Task[int]] = {}
+        self._last_warning: dict[str, datetime] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("outbox_cycle_failed")
-            delay = await self._seconds_to_next()
-            self._wake.clear()
-            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        try:
+            while not stop.is_set():
+                try:
+                    await self._start_due()
+                    delay = await self._seconds_to_next()
+                except Exception:
+                    log.exception("outbox_cycle_failed")
+                    delay = IDLE_SWEEP
+                self._wake.clear()
+                waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+                await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            await self._settle(SHUTDOWN_WAIT)
+
+    async def run_once(self) -> int:
+        """Deliver everything due now, urgent first; return how many items were sent."""
+        tasks = await self._start_due()
+        return sum(await asyncio.gather(*tasks))
+
+    async def _settle(self, within: float) -> None:
+        """At shutdown: let deliveries under way finish; cancel what is still waiting (its row
+        stays pending and is sent after the restart)."""
+        tasks = list(self._in_flight.values())
+        if not tasks:
+            return
+        _, waiting = await asyncio.wait(tasks, timeout=within)
+        for task in waiting:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*waiting, return_exceptions=True)
 
     async def _seconds_to_next(self) -> float:
         async with self.services.db.lock:
-            due = await alerts.next_due_at(self.services.db.conn)
+            due = await alerts.next_due_at(self.services.db.conn, self._in_flight.keys())
         if due is None:
-            return 5.0
-        now = iso(self.clock())
-        return 0.0 if due <= now else 1.0
+            return IDLE_SWEEP
+        seconds = (parse_iso(due) - self.clock()).total_seconds()
+        return max(0.0, min(IDLE_SWEEP, seconds))
 
-    async def run_once(self) -> int:
-        """Deliver everything due now, urgent first; return how many items were sent.
-
-        One pass at a time: two overlapping passes would read the same pending rows and
-        deliver them twice.
-        """
+    async def _start_due(self) -> list[asyncio.Task[int]]:
+        """Start a delivery task for each due item not already under way. One sweep at a time:
+        two overlapping sweeps would start the same rows twice."""
         async with self._pass:
             now = self.clock()
             await self._queue_repeats(now)
             async with self.services.db.lock:
-                items = await alerts.due_items(self.services.db.conn, now)
-            sent = 0
+                items = await alerts.due_items(
+                    self.services.db.conn, now, skip=self._in_flight.keys()
+                )
+            started = []
             for item in items:
-                sent += await self._deliver(item)
-            return sent
+                task = asyncio.create_task(self._deliver_safely(item))
+                self._in_flight[item.id] = task
+                task.add_done_callback(lambda _, item_id=item.id: self._finished(item_id))
+                started.append(task)
+            return started
+
+    def _finished(self, item_id: int) -> None:
+        self._in_flight.pop(item_id, None)
+        self.wake()
 
     async def _queue_repeats(self, now: datetime) -> None:
         """Queue the repeats of unacknowledged urgent alerts. A sweep with none due (nearly
@@ -100,14 +160,11 @@ class OutboxWorker:
         async with self.services.db.lock:
             if not await alerts.due_repeats(self.services.db.conn, now):
                 return
+        chats = {self.services.staff_chat_id, self.services.staff_backup_chat_id}
         async with self.services.db.transaction() as conn:
             for alert in await alerts.due_repeats(conn, now):
                 await alerts.schedule_repeat(conn, alert.id, now, self.repeat_after)
-                chats = [
-                    self.services.config.staff_chat_id,
-                    self.services.config.staff_backup_chat_id,
-                ]
-                for chat in {c for c in chats if c is not None}:
+                for chat in chats - {None}:
                     await alerts.enqueue(
                         conn,
                         "alert_repeat",
@@ -118,6 +175,19 @@ class OutboxWorker:
                         chat_id=chat,
                     )
 
+    async def _deliver_safely(self, item: OutboxItem) -> int:
+        """No exception from one delivery may stop the others or the loop: a bug or a database
+        error counts as an unexplained failure of this item, with its own back-off."""
+        try:
+            return await self._deliver(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("outbox_item_failed item=%s error=%s", item.id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await self._unexplained(item, type(exc).__name__)
+            return 0
+
     async def _deliver(self, item: OutboxItem) -> int:
         async with self.services.db.lock:
             message = await self._message_for(self.services.db.conn, item)
@@ -125,41 +195,76 @@ class OutboxWorker:
             return 0
         now = self.clock()
         try:
+            await check_wanted(message)
             message_id = await self.transport.deliver(message)
         except RetryLater as exc:
             delay = exc.retry_after if exc.retry_after is not None else backoff(item.attempts)
             await self._retry(item, f"retry: {exc}", now + timedelta(seconds=delay))
             return 0
+        except ChatMoved as exc:
+            await self._follow(item, message.chat_id, exc.new_chat_id, now)
+            return 0
         except Unreachable as exc:
             await self._unreachable(item, str(exc), now)
+            return 0
+        except Refused as exc:
+            await self._refused(item, str(exc))
+            return 0
+        except Withdrawn as exc:
+            async with self.services.db.transaction() as conn:
+                await alerts.mark_withdrawn(conn, item.id, str(exc))
+            return 0
+        except DeliveryError as exc:
+            await self._unexplained(item, str(exc) or type(exc).__name__)
             return 0
         await self._delivered(item, message_id, now)
         return 1
 
     async def _message_for(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
+        message = await self._render(conn, item)
+        if message is not None and item.payload.get("plain"):
+            return plain_version(message)
+        return message
+
+    async def _render(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
         if item.kind == "mother_notice":
             return await self._mother_notice(conn, item)
-        chat = item.chat_id or self.services.config.staff_chat_id
+        chat = self.services.staff_chats.resolve(item.chat_id) or self.services.staff_chat_id
         if chat is None:
             self._warn("staff_chat_not_configured", pending_item=item.id)
-            await alerts.mark_retry(
-                conn, item.id, "no staff chat", self.clock() + timedelta(seconds=UNREACHABLE_RETRY)
-            )
+            later = self.clock() + timedelta(seconds=UNREACHABLE_BACKOFF)
+            await alerts.mark_retry(conn, item.id, "no staff chat", later)
             return None
         alert = await alerts.get_alert(conn, item.alert_id or 0)
         if alert is None:
             await alerts.mark_dead(conn, item.id, "alert gone")
             return None
         text = await self.renderer.render(conn, alert)
+        still_wanted = None
         if item.kind == "alert_repeat":
+            if alert.status != "open":
+                await alerts.mark_withdrawn(conn, item.id, f"alert {alert.status}")
+                return None
             text = self._with_repeat_line(text, item.payload.get("count", 1))
+            still_wanted = self._still_open(alert.id)
         return Outgoing(
             chat,
             text,
             one_per_row(self.renderer.buttons(alert)),
             urgent=alert.priority == URGENT,
             html=True,
+            still_wanted=still_wanted,
         )
+
+    def _still_open(self, alert_id: int) -> StillWanted:
+        """A repeat is sent only while its alert is open, asked right before each attempt: a
+        repeat held back by a 429 must not land under "Acknowledged by …"."""
+
+        async def still_open() -> bool:
+            async with self.services.db.lock:
+                return await alerts.alert_status(self.services.db.conn, alert_id) == "open"
+
+        return still_open
 
     def _with_repeat_line(self, text: str, count: int) -> str:
         """The repeat note goes under the priority line, which stays first for scanning; it
@@ -191,13 +296,67 @@ class OutboxWorker:
         async with self.services.db.transaction() as conn:
             await alerts.mark_retry(conn, item.id, error, at)
 
+    async def _follow(self, item: OutboxItem, old: int, new: int, now: datetime) -> None:
+        """The group became a supergroup: everything for the old id goes to the new one now.
+        Only staff chats are followed; a mother's chat is private and never moves."""
+        if item.kind == "mother_notice":
+            await self._unexplained(item, f"private chat moved to {new}")
+            return
+        if item.chat_id is None:
+            async with self.services.db.transaction() as conn:
+                await alerts.mark_retry(conn, item.id, f"chat moved to {new}", now)
+        await self.services.staff_chats.follow(self.services.db, old, new, now)
+        self.wake()
+
     async def _unreachable(self, item: OutboxItem, error: str, now: datetime) -> None:
         if item.kind == "mother_notice":
             async with self.services.db.transaction() as conn:
                 await alerts.mark_dead(conn, item.id, error)
             return
         self._warn("staff_chat_unreachable", pending_item=item.id)
-        await self._retry(item, error, now + timedelta(seconds=UNREACHABLE_RETRY))
+        delay = timedelta(seconds=unreachable_backoff(item.attempts))
+        async with self.services.db.transaction() as conn:
+            await alerts.mark_retry(conn, item.id, error, now + delay)
+            await self._copy_to_backup(conn, item, now)
+
+    async def _copy_to_backup(
+        self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime
+    ) -> None:
+        """An urgent alert the staff chat cannot receive also goes to the backup chat, once."""
+        backup = self.services.staff_backup_chat_id
+        if item.kind != "staff_alert" or item.alert_id is None or backup is None:
+            return
+        if (item.chat_id or self.services.staff_chat_id) == backup:
+            return
+        alert = await alerts.get_alert(conn, item.alert_id)
+        if alert is None or alert.priority != URGENT:
+            return
+        if await alerts.has_copy_for(conn, alert.id, "staff_alert", backup):
+            return
+        await alerts.enqueue(conn, "staff_alert", 0, {}, now, alert_id=alert.id, chat_id=backup)
+        self.wake()
+
+    async def _refused(self, item: OutboxItem, error: str) -> None:
+        """Telegram refused the text: once more as plain text, then never again."""
+        async with self.services.db.transaction() as conn:
+            if item.payload.get("plain"):
+                await alerts.mark_dead(conn, item.id, f"refused: {error}")
+                log.error("outbox_dead item=%s kind=%s reason=refused", item.id, item.kind)
+            else:
+                await alerts.mark_plain(conn, item.id, f"refused: {error}", item.payload)
+        self.wake()
+
+    async def _unexplained(self, item: OutboxItem, error: str) -> None:
+        """A failure no outcome explains (a bug, a database error): back off, and after
+        ``UNEXPECTED_LIMIT`` tries the item is dead — kept and counted, never dropped silently."""
+        now = self.clock()
+        async with self.services.db.transaction() as conn:
+            if item.attempts + 1 >= UNEXPECTED_LIMIT:
+                await alerts.mark_dead(conn, item.id, f"failed: {error}")
+                log.error("outbox_dead item=%s kind=%s reason=failed", item.id, item.kind)
+                return
+            at = now + timedelta(seconds=backoff(item.attempts))
+            await alerts.mark_retry(conn, item.id, f"failed: {error}", at)
 
     async def _delivered(self, item: OutboxItem, message_id: int | None, now: datetime) -> None:
         async with self.services.db.transaction() as conn:
@@ -225,7 +384,10 @@ class OutboxWorker:
         self.wake()
 
     def _warn(self, event: str, **fields: object) -> None:
+        """A warning at most every few minutes per kind: a chat down for an hour must not
+        flood the log, yet must stay visible in it."""
         now = self.clock()
-        if self._last_warning is None or now - self._last_warning >= WARNING_EVERY:
-            self._last_warning = now
+        last = self._last_warning.get(event)
+        if last is None or now - last >= WARNING_EVERY:
+            self._last_warning[event] = now
             log.warning("%s %s", event, " ".join(f"{k}={v}" for k, v in fields.items()))

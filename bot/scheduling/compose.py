@@ -44,6 +44,8 @@ class Composer:
             reason = await COMPOSERS[send.kind](self, turn, send)
         if reason is not None:
             await store.mark_send(turn.conn, send.id, status, turn.now, reason)
+        else:
+            await store.mark_composed(turn.conn, send.id, turn.now)
 
     def _not_now(self, turn: Turn, send: SendRow) -> str | None:
         mother = turn.mother
@@ -64,9 +66,14 @@ async def _since_midnight(turn: Turn) -> bool:
     return await store.checked_in_since(turn.conn, turn.mother_id, midnight)
 
 
-async def _busy(turn: Turn) -> bool:
+async def _busy(turn: Turn, send: SendRow) -> bool:
+    """She is talking to the bot already. Not when the session is the one this send's own
+    earlier render started and nothing happened since: Telegram never confirmed that render
+    (the bot died mid-send), so she never saw it and the prompt goes again."""
     updated = await store.session_updated_at(turn.conn, turn.mother_id)
-    return updated is not None and turn.now - updated < BUSY
+    if updated is None or turn.now - updated >= BUSY:
+        return False
+    return send.composed_at is None or updated > send.composed_at
 
 
 def _flow_button(turn: Turn, key: str, flow_id: str) -> list[Button]:
@@ -80,7 +87,7 @@ async def _checkin(composer: Composer, turn: Turn, send: SendRow) -> str | None:
         return "no checkin flow"
     if await _since_midnight(turn):
         return "checked in today"
-    if await _busy(turn):
+    if await _busy(turn, send):
         return "busy"
     await composer.start_flow(turn, CHECKIN_FLOW)
     return None if turn.result() else "flow said nothing"
@@ -89,7 +96,7 @@ async def _checkin(composer: Composer, turn: Turn, send: SendRow) -> str | None:
 async def _reminder(composer: Composer, turn: Turn, send: SendRow) -> str | None:
     if await _since_midnight(turn):
         return "checked in today"
-    if await _busy(turn):
+    if await _busy(turn, send):
         return "busy"
     turn.say("schedule.reminder.text", _flow_button(turn, "schedule.reminder.button", "checkin"))
     return None

@@ -46,6 +46,7 @@ class SendRow:
     due_at: datetime
     status: str
     pseudonym: str
+    composed_at: datetime | None = None  # rendered before, but Telegram never confirmed it
 
 
 SLOT_QUERY = """
@@ -155,7 +156,8 @@ async def add_sends(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, 
 
 
 SEND_COLUMNS = (
-    "s.id, s.mother_id, m.chat_id, s.kind, s.local_date, s.due_at, s.status, m.pseudonym"
+    "s.id, s.mother_id, m.chat_id, s.kind, s.local_date, s.due_at, s.status, m.pseudonym,"
+    " s.composed_at"
     " FROM sends s JOIN mothers m ON m.id = s.mother_id"
 )
 
@@ -170,6 +172,7 @@ def _send(row: sqlite3.Row) -> SendRow:
         due_at=datetime.fromisoformat(row[5]),
         status=row[6],
         pseudonym=row[7],
+        composed_at=datetime.fromisoformat(row[8]) if row[8] else None,
     )
 
 
@@ -188,6 +191,12 @@ async def mark_send(
         "UPDATE sends SET status = ?, reason = ?, sent_at = ? WHERE id = ?",
         (status, reason, iso(now) if status == "sent" else None, send_id),
     )
+
+
+async def mark_composed(conn: aiosqlite.Connection, send_id: int, now: datetime) -> None:
+    """Rendered, with the session it started, in the same transaction: if Telegram never
+    confirms it (a crash mid-send), the next render knows that session is its own."""
+    await conn.execute("UPDATE sends SET composed_at = ? WHERE id = ?", (iso(now), send_id))
 
 
 async def prune_sends(conn: aiosqlite.Connection, before: datetime) -> int:

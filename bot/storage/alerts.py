@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,36 +131,42 @@ async def enqueue(
     return int(cursor.lastrowid or 0)
 
 
-async def due_items(conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OutboxItem]:
+async def due_items(
+    conn: aiosqlite.Connection, now: datetime, limit: int = 50, skip: Collection[int] = ()
+) -> list[OutboxItem]:
+    """Pending rows due now, most urgent first, leaving out ``skip`` (already under way)."""
     rows = await fetchall(
         conn,
         "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
         " ORDER BY priority, id LIMIT ?",
-        (iso(now), limit),
+        (iso(now), limit + len(skip)),
     )
-    return [
-        OutboxItem(
-            id=r["id"],
-            alert_id=r["alert_id"],
-            mother_id=r["mother_id"],
-            kind=r["kind"],
-            chat_id=r["chat_id"],
-            priority=r["priority"],
-            payload=json.loads(r["payload"]),
-            attempts=r["attempts"],
-        )
-        for r in rows
-    ]
+    return [_item(r) for r in rows if r["id"] not in skip][:limit]
 
 
-async def next_due_at(conn: aiosqlite.Connection) -> str | None:
-    row = await fetchone(conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+def _item(row: sqlite3.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        mother_id=row["mother_id"],
+        kind=row["kind"],
+        chat_id=row["chat_id"],
+        priority=row["priority"],
+        payload=json.loads(row["payload"]),
+        attempts=row["attempts"],
+    )
+
+
+async def next_due_at(conn: aiosqlite.Connection, skip: Collection[int] = ()) -> str | None:
+    """When the next pending row not in ``skip`` is due (an ISO stamp), None when none is."""
+    marks = ", ".join("?" * len(skip))
+    where = f" AND id NOT IN ({marks})" if skip else ""
+    row = await fetchone(
+        conn,
+        f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'{where}",
+        tuple(skip),
+    )
     return row[0] if row else None
-
-
-async def pending_count(conn: aiosqlite.Connection) -> int:
-    row = await fetchone(conn, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-    return int(row[0]) if row else 0
 
 
 async def mark_sent(
@@ -190,10 +197,45 @@ async def retry_now(conn: aiosqlite.Connection, now: datetime) -> None:
 
 
 async def mark_dead(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
-    """Only for messages that can never be delivered (a mother who erased her data)."""
+    """For messages that can never be delivered: a mother who erased her data, or a text
+    Telegram refused even in its plain version. Kept, counted by ``main.py status``."""
     await conn.execute(
-        "UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", (error[:200], item_id)
+        "UPDATE outbox SET status = 'dead', last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        (error[:200], item_id),
     )
+
+
+async def mark_withdrawn(conn: aiosqlite.Connection, item_id: int, reason: str) -> None:
+    """No longer wanted (a repeat of an alert staff acknowledged meanwhile): never sent."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'withdrawn', last_error = ? WHERE id = ?",
+        (reason[:200], item_id),
+    )
+
+
+async def mark_plain(
+    conn: aiosqlite.Connection, item_id: int, error: str, payload: dict[str, Any]
+) -> None:
+    """Telegram refused the text: the next attempt (now) sends the plain version."""
+    await conn.execute(
+        "UPDATE outbox SET payload = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (json.dumps({**payload, "plain": True}, ensure_ascii=False), error[:200], item_id),
+    )
+
+
+async def has_copy_for(conn: aiosqlite.Connection, alert_id: int, kind: str, chat_id: int) -> bool:
+    """Whether this alert already has a ``kind`` row addressed to ``chat_id``."""
+    row = await fetchone(
+        conn,
+        "SELECT 1 FROM outbox WHERE alert_id = ? AND kind = ? AND chat_id = ? LIMIT 1",
+        (alert_id, kind, chat_id),
+    )
+    return row is not None
+
+
+async def alert_status(conn: aiosqlite.Connection, alert_id: int) -> str | None:
+    row = await fetchone(conn, "SELECT status FROM alerts WHERE id = ?", (alert_id,))
+    return None if row is None else str(row[0])
 
 
 async def get_alert(conn: aiosqlite.Connection, alert_id: int) -> Alert | None:

@@ -64,6 +64,8 @@ def to_incoming(update: Update, codec: CallbackCodec) -> Incoming | None:
     message = update.message
     if message is None:
         return None
+    if message.migrate_to_chat_id or message.migrate_from_chat_id:
+        return _chat_move(sender, message, update.update_id)
     if message.text is not None:
         return _text(sender, message, update.update_id)
     caption = message.caption or ""
@@ -82,3 +84,13 @@ def _text(sender: Sender, message: Message, update_id: int) -> Incoming:
             sender, "command", text=text, command=command, args=args, update_id=update_id
         )
     return Incoming(sender, "text", text=text, update_id=update_id, message_id=message.message_id)
+
+
+def _chat_move(sender: Sender, message: Message, update_id: int) -> Incoming:
+    """The service messages of a group's upgrade to a supergroup: ``migrate_to_chat_id`` in
+    the old group, ``migrate_from_chat_id`` in the new one. Both say the same move."""
+    if message.migrate_to_chat_id:
+        move = (sender.chat_id, int(message.migrate_to_chat_id))
+    else:
+        move = (int(message.migrate_from_chat_id or 0), sender.chat_id)
+    return Incoming(sender, "other", other="chat_moved", update_id=update_id, chat_move=move)

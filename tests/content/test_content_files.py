@@ -21,6 +21,8 @@ LANGS = frozenset({"en", "uk"})
 
 # Keys whose plain (non-translatable) string values are metadata, not text shown to the mother.
 METADATA_STRING_KEYS = frozenset({"id", "section", "topics"})
+# Data that is not a text: the clinic's working hours per weekday ("09:00-18:00").
+METADATA_STRING_KEYS |= frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 
 # Placeholders the bot fills in, and the only places they may appear. Anything else in braces
 # is an error (the loader would show it raw, or str.format would fail).
