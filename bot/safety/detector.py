@@ -668,7 +668,9 @@ class _Loader:
     def categories(self) -> dict[str, int]:
         raw = self.data.get("categories")
         if not isinstance(raw, _Map):
-            self.error(self.data.line_of("categories"), f"categories: expected {list(self.allowed)}")
+            self.error(
+                self.data.line_of("categories"), f"categories: expected {list(self.allowed)}"
+            )
             return {}
         for key in raw:
             if key not in self.allowed:
