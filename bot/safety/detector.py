@@ -55,7 +55,7 @@ from typing import Any
 
 import yaml
 
-from bot.safety.normalize import cyrillic_readings, normalize
+from bot.safety.normalize import cyrillic_readings, normalize, surzhyk_readings
 from bot.yamlsrc import YMap as _Map
 from bot.yamlsrc import display_path, parse_yaml
 
@@ -1071,7 +1071,7 @@ class CrisisDetector:
         """
         form = matching_form(text)
         best = self._best(form)
-        for reading in cyrillic_readings(form):
+        for reading in cyrillic_readings(form) + surzhyk_readings(form):
             found = self._best(reading)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found

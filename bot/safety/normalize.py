@@ -146,7 +146,9 @@ _SLAVIC_MARKER = re.compile(
     r"chto|shto|sho|yak|kak|tse|eto|ale|dlya|bilshe|bolshe|duzhe|ochen|prosto|nema|nemaye|"
     r"net|vin|vona|vony|ona|oni|mozhe|mozhet|treba|nado|koly|kogda|zaraz|budu|bude|bulo|"
     r"bylo|yogo|ego|yiyi|yii|shchob|shob|chtoby|chtob|muzh|cholovik|dytyn\w*|rebenk\w*|"
-    r"rebenok|na|vid|pro|tak|tut|nichoho|nichego|sydzhu|syzhu|stoiu|stoyu)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
+    r"rebenok|na|vid|pro|tak|tut|nichoho|nichego|nichogo|sydzhu|syzhu|stoiu|stoyu|dumky|dumki|"
+    r"mysli|strashno|pogano|pohano|vazhko|tyazhko|holovi|golovi|golove|vsi|vsim|vsem|chy|"
+    r"mozhe|krashche|luchshe|bez|mene|zi|iz|vin|vona)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
 )
 # Longest first; per reading: Ukrainian (i → і, y → и) and Russian (i → и, y → ы).
 _TRANSLIT_COMMON = (
@@ -211,3 +213,16 @@ def _transliterate(word: str, table: tuple[tuple[str, str], ...]) -> str:
             out.append(_TRANSLIT_LETTERS.get(word[i], word[i]))
             i += 1
     return "".join(out)
+
+
+_SURZHYK = re.compile(r"[бвгджзклмнпрстфхцчшщ]є")
+_RUSSIANISED = str.maketrans({"є": "е", "і": "и", "ї": "и"})
+
+
+def surzhyk_readings(form: str) -> list[str]:
+    """A Russian-spelled reading of surzhyk: "є" after a consonant is Russian "е" written the
+    Ukrainian way ("таблєткі", "лєзвія", "рєзалась"), so such a text is also read with є → е and
+    і → и ("таблетки", "лезвия", "резалась") for the Russian patterns. ``[]`` otherwise."""
+    if not _SURZHYK.search(form):
+        return []
+    return [form.translate(_RUSSIANISED)]
