@@ -37,6 +37,12 @@ class Detector(Protocol):
     def is_retraction(self, text: str) -> bool: ...
 
 
+class Scorer(Protocol):
+    def score(self, text: str) -> float: ...
+
+    def top_grams(self, text: str, count: int = 5) -> list[str]: ...
+
+
 @dataclass
 class Catalog:
     """The validated YAML data: content, flows, escalation rules and the crisis lexicon."""
@@ -48,6 +54,7 @@ class Catalog:
     # The tiers below a crisis (bot/conversation/free_text.py): distress words, everyday topics.
     distress: Detector | None = None
     topics: Detector | None = None
+    second_opinion: Scorer | None = None  # the character n-gram model (bot/safety/ngram.py)
 
     @property
     def engine(self) -> Engine:
@@ -89,7 +96,10 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
     problems += check_working_hours(content)
     if problems or escalation is None or detector is None:
         return None, problems
-    return Catalog(content, flows, escalation, detector, distress, topic_lexicon), []
+    from bot.safety.ngram import MODEL_FILE, NgramModel
+
+    model = NgramModel.load(MODEL_FILE)
+    return Catalog(content, flows, escalation, detector, distress, topic_lexicon, model), []
 
 
 def load_catalog(config: Config) -> Catalog:

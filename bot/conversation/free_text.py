@@ -66,17 +66,23 @@ class Screening:
 
 
 def screen(catalog: Any, text: str) -> Screening:
-    """Crisis first, then distress, then a topic; the first that matches decides."""
+    """Crisis first, then distress (its lexicon, then the n-gram model's second opinion), then
+    a topic; the first that matches decides."""
     if not text or not text.strip():
         return Screening("none")
-    for tier, detector in (
-        ("crisis", catalog.detector),
-        ("distress", catalog.distress),
-        ("topic", catalog.topics),
-    ):
+    for tier, detector in (("crisis", catalog.detector), ("distress", catalog.distress)):
         match = detector.detect(text) if detector is not None else None
         if match is not None:
             return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
+    # Where the lexicons do not reach: the n-gram model may ask the question, never alert.
+    model = getattr(catalog, "second_opinion", None)
+    least = catalog.escalation.thresholds.get("second_opinion_score")
+    if model is not None and least is not None and model.score(text) >= least:
+        grams = ", ".join(model.top_grams(text))
+        return Screening("distress", "second_opinion", "ngram", grams)
+    match = catalog.topics.detect(text) if catalog.topics is not None else None
+    if match is not None:
+        return Screening("topic", match.category, match.entry_id, getattr(match, "span", None))
     return Screening("none")
 
 

@@ -70,6 +70,7 @@ DISTRESS_CATEGORIES = (
     "numb_baby",
     "dark_thoughts",
     "regret_baby",
+    "second_opinion",  # no lexicon words: the character n-gram model (bot/safety/ngram.py)
 )
 KINDS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
     "crisis": (CATEGORIES, True),

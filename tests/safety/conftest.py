@@ -124,8 +124,12 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
         "aims: acute ≥ 0.95, distress met ≥ 0.90, everyday asked ≤ 0.05, alert ≤ 0.02"
     )
     terminalreporter.write_line("first checks, before any tuning on each batch (from the files):")
+    terminalreporter.write_line(
+        "(rows 'n-gram': the second opinion alone, held out — it never trained on these batches;"
+        " its acute/distress columns count messages it would ask about, it never alerts)"
+    )
     for row in ordered:
-        if row["group"] != "tuning":
+        if row["group"] != "tuning" and "n-gram" not in row["group"]:
             first = row.get("first_check") or "not recorded"
             terminalreporter.write_line(f"  {row['group']} {row['language']}: {first}")
 

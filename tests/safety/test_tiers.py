@@ -108,3 +108,26 @@ def test_tiered_blind_batch(
     if recorded:  # tuned on since its first check: held to the aims like training data
         problems = meets_aims(counts)
         assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
+
+
+@pytest.mark.parametrize("path", TIERED_BLIND, ids=[p.stem for p in TIERED_BLIND])
+def test_second_opinion_alone_on_held_out_batches(
+    catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
+) -> None:
+    """The n-gram model's own held-out figures: it never trained on these batches (see
+    bot/safety/ngram.py). "acute" and "distress" count messages it would have asked about;
+    it never alerts."""
+    model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
+    assert model is not None
+    counts = dict.fromkeys(("acute", "acute_met", "distress", "distress_met"), 0)
+    counts.update(everyday=0, question=0, alert=0)
+    for item in load(path):
+        flagged = model.score(item["text"]) >= least
+        key = {"crisis": "acute", "distress": "distress", "none": "everyday"}[item["expect"]]
+        counts[key] += 1
+        counts[{"acute": "acute_met", "distress": "distress_met", "everyday": "question"}[key]] += (
+            flagged
+        )
+    group, language = path.stem.split("_", 1)
+    record_tier_result(group=f"{group} n-gram", language=language, counts=counts)
+    assert rates(counts)["question"] <= AIMS["question"]
