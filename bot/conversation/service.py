@@ -283,6 +283,7 @@ class Conversation:
             turn.say("ui.edited")
             return
         stored = await turn.session()
+        typed_answer = incoming.kind == "text" and free_text.waits_for_text(turn, stored)
         if incoming.kind == "text" and self._retraction(turn):
             # Before any flow: "I didn't mean it" is not her answer to the paused question.
             continue_button = Button(
@@ -295,7 +296,7 @@ class Conversation:
             return
         if (
             incoming.kind == "text"
-            and not free_text.waits_for_text(turn, stored)
+            and not typed_answer
             and await free_text.respond(turn, screening, stored) is not None
         ):
             return  # distress, an everyday topic, or the honest reply (free_text.py)
@@ -307,6 +308,10 @@ class Conversation:
                 TextInput(incoming.text) if incoming.kind == "text" else OtherInput(incoming.other)
             )
             await self._answer(turn, stored.state, answer)
+            if typed_answer and screening.tier == "distress" and not turn.crisis_fired:
+                # A distressed answer to a typed question (the check-in's "anything on your
+                # mind?") is kept as her answer, and then she is asked directly too.
+                await free_text.respond(turn, screening, await turn.session())
         else:
             turn.say("ui.unsupported")
 

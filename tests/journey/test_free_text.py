@@ -179,3 +179,19 @@ async def test_a_topic_gets_its_read_and_nothing_known_gets_the_honest_reply(
     await chat.press_action("flow:checkin")  # "Tell you how I am"
     assert "How are you feeling today?" in chat.said()
     assert await alerts(services) == []
+
+
+async def test_a_distressed_checkin_note_is_kept_and_then_asked_about(
+    chat: Chat, services: Services
+) -> None:
+    await chat.onboard("en")
+    await chat.command("checkin")
+    for index in (2, 1, 1, 1, 1):  # so-so, slept okay, a little anxious, mostly fine, a little
+        await chat.press_index(index)
+    assert "anything on your mind" in chat.said()
+    await chat.text("honestly I'm not coping at all")
+    assert QUESTION in chat.last[-1].text  # after the check-in's own reply
+    notes = await rows(services, "SELECT value FROM answers WHERE key = 'note'")
+    assert [json.loads(n["value"]) for n in notes] == ["honestly I'm not coping at all"]
+    await chat.press("Yes")
+    assert await alerts(services) == [("distress_safety", "urgent")]
