@@ -49,7 +49,7 @@ class RealClock:
 
 
 class VirtualClock:
-    """Time that moves only when someone sleeps: a sleep advances it and yields once.
+    """Time that moves only when someone sleeps: a sleep yields once and advances it.
 
     Good for one pacing loop and deliveries that finish at once (tests, the simulated part of
     the benchmark); ``wait`` with ``within=None`` waits for real for the event."""
@@ -61,8 +61,10 @@ class VirtualClock:
         return self.current
 
     async def sleep(self, seconds: float) -> None:
-        self.current += max(0.0, seconds)
+        """Tasks that are ready run first, at the current time (a request whose task was just
+        created leaves now, as it would in real time), then time jumps."""
         await asyncio.sleep(0)
+        self.current += max(0.0, seconds)
 
     async def wait(self, event: asyncio.Event, within: float | None) -> None:
         """Let tasks that are ready run first (a delivery finishing sets ``event``); only if

@@ -35,6 +35,8 @@ MAX_IN_FLIGHT = 8  # requests under way at once: enough to fill 30/s at 250 ms r
 PER_CHAT_INTERVAL = 1.0
 NETWORK_RETRIES = 3
 PRUNE_CHATS_OVER = 20_000
+WINDOW = 1.0  # Telegram counts messages per second, in sliding windows
+WINDOW_MARGIN = 0.02  # jitter between a request leaving and Telegram stamping it (< the headroom)
 SCAN_LIMIT = 500  # items looked at per lane when choosing: bounded even with a long queue
 
 
@@ -87,6 +89,8 @@ class Sender:
         self.transport = transport
         self.clock = clock or RealClock()
         self.pacer = Pacer(rate)
+        self.window_limit = max(1, int(rate))
+        self._starts: deque[list[float]] = deque()  # request start times of the last second
         self.max_in_flight = max_in_flight
         self.lanes: tuple[deque[Item], ...] = (deque(), deque(), deque())
         self.paused_until = [0.0, 0.0, 0.0]
@@ -181,7 +185,7 @@ class Sender:
             if item.prepare is not None:
                 await self._prepare(item)  # while the pacer waits: rendering costs no slot
                 continue
-            delay = self.pacer.delay(now)
+            delay = max(self.pacer.delay(now), self._window_delay(now))
             if delay > 0:
                 await self.clock.sleep(delay)
                 continue
@@ -229,18 +233,35 @@ class Sender:
         if not item.messages:
             self._finish(item, Outcome("skipped"))
 
+    def _window_delay(self, now: float) -> float:
+        """How long until one more request keeps any second's count within the limit, judged
+        by when requests really left (see ``_deliver``), not when their slot was booked.
+
+        The pacer spaces slots evenly, but a request whose task starts late (the event loop
+        busy rendering a prompt) arrives late, and the request 30 slots after it, on time,
+        then lands inside the same second as Telegram counts: one 429 per stall."""
+        starts = self._starts
+        while starts and starts[0][0] <= now - WINDOW - WINDOW_MARGIN:
+            starts.popleft()
+        if len(starts) < self.window_limit:
+            return 0.0
+        return starts[-self.window_limit][0] + WINDOW + WINDOW_MARGIN - now
+
     def _start(self, item: Item, now: float) -> None:
         message = item.messages.popleft()
         self.pacer.take(now)
+        started = [now]
+        self._starts.append(started)
         self._busy.add(item.chat_id)
         self._in_flight += 1
         for observer in self.observers:
             observer(item, now)
-        task = asyncio.create_task(self._deliver(item, message))
+        task = asyncio.create_task(self._deliver(item, message, started))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, item: Item, message: Outgoing) -> None:
+    async def _deliver(self, item: Item, message: Outgoing, started: list[float]) -> None:
+        started[0] = self.clock.now()  # when the request really leaves
         try:
             await check_wanted(message)
             item.message_ids.append(await self.transport.deliver(message))

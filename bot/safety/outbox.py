@@ -49,7 +49,7 @@ from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
 log = logging.getLogger("poruch.outbox")
 
 MAX_BACKOFF = 60.0
-UNREACHABLE_BACKOFF = 30.0
+UNREACHABLE_BACKOFF = 5.0
 UNREACHABLE_CAP = 600.0
 UNEXPECTED_LIMIT = 8  # unexplained failures in a row before an item is dead
 WARNING_EVERY = timedelta(minutes=5)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.clock import iso, utcnow
+from bot.storage import mothers
+from bot.storage.db import Database
 from tests.conftest import STAFF_CHAT
 from tests.fakeapi import FakeBotApi
 from tests.harness import BotProcess, at_name, process_env
@@ -88,3 +92,37 @@ async def test_kill_9_between_answer_and_alert_loses_nothing(
     await user.wait_for_text("care team has your message", timeout=10)
     urgent = [m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "") and not m.edited]
     assert len(urgent) == 1
+
+
+async def test_kill_9_during_a_scheduled_send_then_the_prompt_arrives_once(
+    api: FakeBotApi, bot: Restartable, tmp_path: Path
+) -> None:
+    """The render committed her new check-in session; Telegram never took the message."""
+    database = await Database.open(tmp_path / "data" / "bot.sqlite3")
+    now = utcnow()
+    async with database.transaction() as conn:
+        await mothers.create(
+            conn, 4101, "en", now, consent="given", checkin_time="09:00", name="Marta"
+        )
+        await conn.execute(
+            "UPDATE mothers SET next_checkin_at = ?", (iso(now - timedelta(seconds=5)),)
+        )
+    await database.close()
+    her = api.user(4101, "Marta", language_code="en", started=True)
+    api.delay("sendMessage", 60, times=None, chat_id=4101)  # every send to her hangs
+
+    def in_flight() -> bool:
+        return any(c.status == 0 for c in api.calls_of("sendMessage"))
+
+    await bot.start()
+    await api.wait_for(in_flight, timeout=20)
+    await bot.kill_9()
+    api.clear_faults()
+    assert her.messages == []
+
+    await bot.start()
+    prompt = await her.wait_for_text("How are you feeling today?", timeout=20)
+    assert prompt.buttons
+    await bot.kill_9()  # no time for a second copy to slip out after this one
+    prompts = [m for m in her.messages if "How are you feeling today?" in (m.text or "")]
+    assert len(prompts) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.fakeapi.models import ApiError
 
@@ -50,8 +51,9 @@ class FaultRule:
 
     ``method=None`` matches every method except ``getUpdates`` (so a blanket fault does not
     stall polling; name ``getUpdates`` explicitly to fault it). ``times=None`` never runs out.
-    ``kind`` is ``"error"`` (``status``/``description``/``retry_after``) or ``"delay"``
-    (``seconds``; ``after=True`` processes the call first and only delays the answer)."""
+    ``kind`` is ``"error"`` (``status``/``description``/``retry_after``/``parameters``),
+    ``"delay"`` (``seconds``; ``after=True`` processes the call first and only delays the
+    answer) or ``"reset"`` (the connection is dropped without an answer)."""
 
     kind: str
     method: str | None
@@ -62,6 +64,7 @@ class FaultRule:
     retry_after: float | None = None
     seconds: float = 0.0
     after: bool = False
+    parameters: dict[str, Any] | None = None
     hits: int = 0
 
     def matches(self, method: str, chat_id: object) -> bool:
@@ -86,7 +89,7 @@ class FaultRule:
         if self.retry_after is not None:
             return too_many_requests(self.retry_after)
         description = self.description or DEFAULT_DESCRIPTIONS.get(self.status, "Error")
-        return ApiError(self.status, description)
+        return ApiError(self.status, description, self.parameters)
 
 
 @dataclass(slots=True)

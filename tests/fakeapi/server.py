@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class ConnectionReset(Exception):
+    """Raised inside the fake to drop a call's connection without an answer."""
+
+
 class FakeBotApi(BotApiMethods):
     """A Telegram Bot API lookalike on ``127.0.0.1:<random port>``.
 
@@ -392,12 +396,52 @@ class FakeBotApi(BotApiMethods):
         times: int | None = 3,
         chat_id: int | None = None,
         description: str | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> FaultRule:
         """Answer the next ``times`` matching calls with HTTP ``status`` (PTB: 400 BadRequest,
-        403 Forbidden, 5xx NetworkError). ``method=None``: any method but getUpdates."""
+        403 Forbidden, 401/404 InvalidToken, 409 Conflict, 5xx NetworkError), with Telegram's
+        ``parameters`` when given. ``method=None``: any method but getUpdates."""
         return self._faults.add(
-            FaultRule("error", method, chat_id, times, status=status, description=description)
+            FaultRule(
+                "error",
+                method,
+                chat_id,
+                times,
+                status=status,
+                description=description,
+                parameters=parameters,
+            )
         )
+
+    def inject_reset(
+        self, method: str | None = "sendMessage", times: int | None = 1, chat_id: int | None = None
+    ) -> FaultRule:
+        """Drop the connection of the next ``times`` matching calls without answering (a
+        reset by a proxy or a network hiccup: PTB raises NetworkError). The call never runs."""
+        return self._faults.add(FaultRule("reset", method, chat_id, times))
+
+    def migrate_group(self, chat_id: int, new_chat_id: int | None = None) -> FakeGroup:
+        """Upgrade a group to a supergroup, as Telegram does when it gets admins or grows.
+
+        From now on every call about the old id is answered ``400 Bad Request: group chat was
+        upgraded to a supergroup chat`` with ``parameters.migrate_to_chat_id``; the members move
+        to the new chat; the two service messages Telegram sends are queued (``migrate_to_chat_id``
+        in the old chat, ``migrate_from_chat_id`` in the new one). Returns the new group."""
+        old = self._require_chat(chat_id)
+        new_id = new_chat_id if new_chat_id is not None else int(f"-100{abs(chat_id)}")
+        new = self.group(new_id, str(old.chat.get("title", "")), bot_status=old.bot_status)
+        for user_id, member in self._groups[chat_id]._members.items():
+            new.member(user_id, str(member.user.get("first_name", "Staff")))
+        old.migrated_to = new_id
+        actor = next(iter(self._groups[chat_id]._members.values()), None)
+        sender = actor.user if actor is not None else None
+        for chat, key, value in (
+            (old, "migrate_to_chat_id", new_id),
+            (new._chat, "migrate_from_chat_id", chat_id),
+        ):
+            content = {key: value}
+            self._post_message(chat, sender, content)
+        return new
 
     def delay(
         self,
@@ -487,6 +531,11 @@ class FakeBotApi(BotApiMethods):
                 self._record(call)  # visible while in flight (status 0), e.g. a long poll
                 recorded = True
                 result, rule = await self._answer(call)
+            except ConnectionReset:
+                self._finish(call, recorded, 499, error="connection reset by the fake")
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)
             except ApiError as exc:
                 self._finish(call, recorded, exc.status, error=exc.description)
                 return web.json_response(exc.envelope(), status=exc.status)
@@ -533,6 +582,8 @@ class FakeBotApi(BotApiMethods):
         rule = self._faults.take(method, chat_id)
         if rule is not None and rule.kind == "delay" and not rule.after:
             await self._sleep(rule.seconds)
+        if rule is not None and rule.kind == "reset":
+            raise ConnectionReset
         self._check_access(method, chat_id)
         if rule is not None and rule.kind == "error":
             raise rule.error()
@@ -576,6 +627,12 @@ class FakeBotApi(BotApiMethods):
         chat = self._chats.get(chat_id)
         if chat is None:
             return
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if chat.bot_status in ("kicked", "left"):
             kind = {"group": "group chat", "channel": "channel chat"}.get(
                 chat.type, "supergroup chat"

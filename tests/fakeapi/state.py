@@ -75,6 +75,7 @@ class ChatState:
     bot_status: str = "member"
     blocked: bool = False
     started: bool = True
+    migrated_to: int | None = None  # upgraded to a supergroup with this id
     signal: Signal = field(default_factory=Signal)
 
     @property
