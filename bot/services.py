@@ -94,6 +94,9 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
 
     problems += check_snippets(content) + check_cadence(content, set(topics(content)))
     problems += check_working_hours(content)
+    from bot.content.free_text_check import check_free_text
+
+    problems += check_free_text(content)
     if problems or escalation is None or detector is None:
         return None, problems
     from bot.safety.ngram import MODEL_FILE, NgramModel
