@@ -100,7 +100,7 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
     """Issue 11's figures per file: acute recall, distress met (question or alert), everyday
     messages met with the question and with an alert; then each blind batch's first check."""
     terminalreporter.section("tiered screening: acute / distress / everyday (issue 11)")
-    columns = "{:<14} {:>16} {:>16} {:>16} {:>16}"
+    columns = "{:<24} {:>16} {:>16} {:>16} {:>16}"
     terminalreporter.write_line(
         columns.format("file", "acute recall", "distress met", "everyday: asked", "everyday: alert")
     )
@@ -108,7 +108,8 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
     def cell(part: int, whole: int) -> str:
         return f"{part / whole:.2f} ({part}/{whole})" if whole else "-"
 
-    ordered = sorted(rows, key=lambda r: (r["group"] != "tuning", r["group"], r["language"]))
+    order = {"tuning": 0, "crisis corpus": 1}
+    ordered = sorted(rows, key=lambda r: (order.get(r["group"], 2), r["group"], r["language"]))
     for row in ordered:
         c = row["counts"]
         terminalreporter.write_line(
@@ -129,7 +130,7 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
         " its acute/distress columns count messages it would ask about, it never alerts)"
     )
     for row in ordered:
-        if row["group"] != "tuning" and "n-gram" not in row["group"]:
+        if row["group"].startswith("batch") and "n-gram" not in row["group"]:
             first = row.get("first_check") or "not recorded"
             terminalreporter.write_line(f"  {row['group']} {row['language']}: {first}")
 

@@ -19,11 +19,13 @@ import yaml
 
 from bot.conversation.free_text import screen
 from bot.services import Catalog
-from tests.safety.test_detector import BLIND_FILES, first_check
+from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
 TIERS_DIR = Path(__file__).parent / "corpus" / "tiers"
 TUNING = sorted(TIERS_DIR.glob("*.yaml"))
-TIERED_BLIND = [p for p in BLIND_FILES if "expect:" in p.read_text(encoding="utf-8")]
+TIERED_BLIND = sorted(
+    p for p in (CORPUS_DIR / "blind").glob("batch*_*.yaml") if "expect:" in p.read_text("utf-8")
+)
 EXPECT = ("crisis", "distress", "none")
 # The issue's aims: acute recall ≥ 0.95; distress met ≥ 0.9; everyday: question ≤ 0.05, alert ≤ 0.02.
 AIMS = {"acute": 0.95, "distress": 0.90, "question": 0.05, "alert": 0.02}
@@ -130,4 +132,21 @@ def test_second_opinion_alone_on_held_out_batches(
         )
     group, language = path.stem.split("_", 1)
     record_tier_result(group=f"{group} n-gram", language=language, counts=counts)
+    assert rates(counts)["question"] <= AIMS["question"]
+
+
+def test_near_miss_everyday_messages_are_rarely_asked(
+    catalog: Catalog, record_tier_result: Callable[..., Any]
+) -> None:
+    """The crisis corpus's everyday messages (and batches 1–7's) are near misses written to
+    look like a crisis: idioms, worries, past episodes. The direct question stays rare there."""
+    paths = [CORPUS_DIR / f"{language}.yaml" for language in LANGUAGES] + BLIND
+    items = [
+        {"text": item["text"], "expect": "none"}
+        for path in paths
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not item["crisis"]
+    ]
+    counts, _ = measure(catalog, items)
+    record_tier_result(group="crisis corpus", language="near-miss", counts=counts)
     assert rates(counts)["question"] <= AIMS["question"]
