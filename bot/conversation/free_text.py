@@ -292,11 +292,12 @@ async def _topic(turn: Turn, category: str) -> None:
     turn.say(f"free_text.topics.{category}.ack")
     snippet_id = content.lookup(f"free_text.topics.{category}.snippet")
     learn_topic = content.lookup(f"free_text.topics.{category}.learn_topic")
-    await show_snippet(
-        turn,
-        learn_topic if isinstance(learn_topic, str) else None,
-        snippet_id if isinstance(snippet_id, str) else None,
-    )
+    if isinstance(snippet_id, str) or isinstance(learn_topic, str):
+        await show_snippet(
+            turn,
+            learn_topic if isinstance(learn_topic, str) else None,
+            snippet_id if isinstance(snippet_id, str) else None,
+        )
     # The buttons go under the read, or under the acknowledgement when every read was seen.
     turn.replies[-1] = Outgoing(
         turn.chat_id, turn.replies[-1].text, one_per_row(_unmatched_buttons(turn))

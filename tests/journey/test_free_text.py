@@ -166,6 +166,9 @@ async def test_a_topic_gets_its_read_and_nothing_known_gets_the_honest_reply(
     assert chat.last[1].text == read(services, "sleep-in-shifts")
     assert "Tell you how I am" in chat.labels()
 
+    await chat.text("is green poo normal??")  # the baby's health: a person, not a read
+    assert chat.said() == text(services, "free_text.topics.baby_health.ack")
+
     await chat.text("what time is it in Lisbon")
     assert chat.said() == text(services, "free_text.unmatched.text")
     assert chat.labels() == [
