@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import iso, parse_iso
 from bot.conversation.escalate import raise_triggers
@@ -38,6 +38,9 @@ from bot.conversation.turn import Turn
 from bot.storage import dialog
 from bot.storage.db import fetchall, fetchone
 from bot.storage.dialog import StoredSession
+
+if TYPE_CHECKING:
+    from bot.services import Catalog
 
 FLOW = "distress"  # the pseudo-flow her distress answers are saved under
 ASKED, SEEN, SAFETY = "asked", "seen", "safety"
@@ -65,7 +68,7 @@ class Screening:
         return "unmatched" if self.tier == "none" else self.tier
 
 
-def screen(catalog: Any, text: str) -> Screening:
+def screen(catalog: Catalog, text: str) -> Screening:
     """Crisis first, then distress (its lexicon, then the n-gram model's second opinion), then
     a topic; the first that matches decides."""
     if not text or not text.strip():
@@ -75,7 +78,7 @@ def screen(catalog: Any, text: str) -> Screening:
         if match is not None:
             return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
     # Where the lexicons do not reach: the n-gram model may ask the question, never alert.
-    model = getattr(catalog, "second_opinion", None)
+    model = catalog.second_opinion
     least = catalog.escalation.thresholds.get("second_opinion_score")
     if model is not None and least is not None and model.score(text) >= least:
         grams = ", ".join(model.top_grams(text))
