@@ -20,6 +20,8 @@ from bot.storage import Database
 from bot.yamlsrc import Problem, ValidationFailed
 
 LEXICON_FILE = "crisis_lexicon.yaml"
+DISTRESS_FILE = "distress_lexicon.yaml"
+TOPICS_FILE = "topic_lexicon.yaml"
 ESCALATION_FILE = "escalation.yaml"
 
 
@@ -35,6 +37,12 @@ class Detector(Protocol):
     def is_retraction(self, text: str) -> bool: ...
 
 
+class Scorer(Protocol):
+    def score(self, text: str) -> float: ...
+
+    def top_grams(self, text: str, count: int = 5) -> list[str]: ...
+
+
 @dataclass
 class Catalog:
     """The validated YAML data: content, flows, escalation rules and the crisis lexicon."""
@@ -43,20 +51,26 @@ class Catalog:
     flows: dict[str, Flow]
     escalation: Escalation
     detector: Detector
+    # The tiers below a crisis (bot/conversation/free_text.py): distress words, everyday topics.
+    distress: Detector | None = None
+    topics: Detector | None = None
+    second_opinion: Scorer | None = None  # the character n-gram model (bot/safety/ngram.py)
 
     @property
     def engine(self) -> Engine:
         return Engine(self.flows, self.content)
 
 
-def _lexicon(content_dir: Path) -> tuple[Detector | None, list[Problem]]:
+def _lexicon(
+    content_dir: Path, file: str = LEXICON_FILE, kind: str = "crisis"
+) -> tuple[Detector | None, list[Problem]]:
     from bot.safety.detector import CrisisDetector, validate_lexicon
 
-    path = content_dir / LEXICON_FILE
-    errors = validate_lexicon(path)
+    path = content_dir / file
+    errors = validate_lexicon(path, kind)
     if errors:
         return None, [_as_problem(error) for error in errors]
-    return CrisisDetector.from_yaml(path), []
+    return CrisisDetector.from_yaml(path, kind), []
 
 
 def _as_problem(error: str) -> Problem:
@@ -70,16 +84,25 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
     flows, flow_problems = load_flows(dialogs_dir, content, frozenset(HOST_CALLS))
     escalation, rule_problems = load_escalation(content_dir / ESCALATION_FILE)
     detector, lexicon_problems = _lexicon(content_dir)
+    distress, distress_problems = _lexicon(content_dir, DISTRESS_FILE, "distress")
+    topic_lexicon, topic_problems = _lexicon(content_dir, TOPICS_FILE, "topics")
     problems += flow_problems + rule_problems + lexicon_problems
+    problems += distress_problems + topic_problems
     from bot.content.clinic_hours import check_working_hours
     from bot.content.snippets import check_snippets, topics
     from bot.scheduling.cadence import check_cadence
 
     problems += check_snippets(content) + check_cadence(content, set(topics(content)))
     problems += check_working_hours(content)
+    from bot.content.free_text_check import check_free_text
+
+    problems += check_free_text(content)
     if problems or escalation is None or detector is None:
         return None, problems
-    return Catalog(content, flows, escalation, detector), []
+    from bot.safety.ngram import MODEL_FILE, NgramModel
+
+    model = NgramModel.load(MODEL_FILE)
+    return Catalog(content, flows, escalation, detector, distress, topic_lexicon, model), []
 
 
 def load_catalog(config: Config) -> Catalog:

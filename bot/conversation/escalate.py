@@ -82,11 +82,13 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
         await mothers.update(turn.conn, turn.mother.id, turn.now, crisis_at=turn.stamp)
 
 
-async def on_crisis_text(turn: Turn, category: str, entry_id: str) -> None:
+async def on_crisis_text(turn: Turn, category: str, entry_id: str, span: str | None = None) -> None:
     escalation = turn.services.catalog.escalation
     triggers = escalation.on_text(category)
     for trigger in triggers:
         trigger.detail.update(message=turn.incoming.text[:1000], lexicon_entry=entry_id)
+        if span:
+            trigger.detail["matched"] = span  # the words that fired it, shown to staff
     dedup = f"{turn.mother.id if turn.mother else 0}:{turn.incoming.update_id or turn.stamp}"
     created = await raise_triggers(turn, triggers, dedup)
     if not created:

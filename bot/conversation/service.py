@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.clock import parse_iso, utcnow
+from bot.conversation import free_text
 from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
 from bot.conversation.menu import run_menu_action
@@ -141,11 +142,13 @@ class Conversation:
     async def _route(self, turn: Turn) -> None:
         incoming = turn.incoming
         words = her_words(incoming)
-        if words:
-            match = self.services.catalog.detector.detect(words)
-            if match is not None:
-                await self._crisis_text(turn, match.category, match.entry_id)
-                return
+        screening = free_text.screen(self.services.catalog, words)
+        if screening.tier == "crisis":
+            turn.outcome = screening.label
+            await self._crisis_text(
+                turn, str(screening.category), str(screening.entry_id), screening.span
+            )
+            return
         if incoming.kind == "invalid_button":
             turn.say("ui.expired")
         elif incoming.kind == "command":
@@ -155,9 +158,11 @@ class Conversation:
         elif incoming.kind == "button":
             await self._button(turn)
         else:
-            await self._message(turn)
+            await self._message(turn, screening)
 
-    async def _crisis_text(self, turn: Turn, category: str, entry_id: str) -> None:
+    async def _crisis_text(
+        self, turn: Turn, category: str, entry_id: str, span: str | None = None
+    ) -> None:
         """Crisis words get the crisis reply first, and the flow pauses on its question.
 
         Her words are not fed to the flow as an answer (they are not her name or a date);
@@ -166,7 +171,7 @@ class Conversation:
         stored = await turn.session()
         if stored is not None:
             await turn.save_session(stored.state, paused=True)
-        await on_crisis_text(turn, category, entry_id)
+        await on_crisis_text(turn, category, entry_id, span)
 
     async def _stranger(self, turn: Turn) -> None:
         if await mothers.has_declined(turn.conn, turn.chat_id):
@@ -272,12 +277,13 @@ class Conversation:
         elif not await run_menu_action(turn, action):
             turn.say("ui.expired")
 
-    async def _message(self, turn: Turn) -> None:
+    async def _message(self, turn: Turn, screening: free_text.Screening) -> None:
         incoming = turn.incoming
         if incoming.kind == "other" and incoming.other == "edited":
             turn.say("ui.edited")
             return
         stored = await turn.session()
+        typed_answer = incoming.kind == "text" and free_text.waits_for_text(turn, stored)
         if incoming.kind == "text" and self._retraction(turn):
             # Before any flow: "I didn't mean it" is not her answer to the paused question.
             continue_button = Button(
@@ -288,6 +294,12 @@ class Conversation:
                 buttons=[continue_button] if stored is not None else [],
             )
             return
+        if (
+            incoming.kind == "text"
+            and not typed_answer
+            and await free_text.respond(turn, screening, stored) is not None
+        ):
+            return  # distress, an everyday topic, or the honest reply (free_text.py)
         if stored is not None and stored.paused and incoming.kind == "text":
             turn.say("ui.crisis_paused", buttons=[])
             return
@@ -296,8 +308,10 @@ class Conversation:
                 TextInput(incoming.text) if incoming.kind == "text" else OtherInput(incoming.other)
             )
             await self._answer(turn, stored.state, answer)
-        elif incoming.kind == "text":
-            turn.say("ui.no_flow")
+            if typed_answer and screening.tier == "distress" and not turn.crisis_fired:
+                # A distressed answer to a typed question (the check-in's "anything on your
+                # mind?") is kept as her answer, and then she is asked directly too.
+                await free_text.respond(turn, screening, await turn.session())
         else:
             turn.say("ui.unsupported")
 

@@ -54,6 +54,9 @@ class Turn:
     replies: list[Outgoing] = field(default_factory=list)
     crisis_fired: bool = False
     alerted: bool = False  # an alert (and its outbox row) was written: wake the worker
+    # What the bot did with her words: "crisis", "distress", "topic:<id>", "unmatched"
+    # (bot/conversation/free_text.py), or None (a command, a button, an answer to a flow).
+    outcome: str | None = None
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _session_of: Mother | None = field(default=None, init=False, repr=False)

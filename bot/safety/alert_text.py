@@ -21,6 +21,7 @@ from bot.storage import dialog, mothers
 from bot.storage.alerts import Alert
 
 STAFF_ACTIONS = ("acknowledged", "contacted", "resolved")
+_LEXICONS = ("crisis_lexicon", "distress_lexicon")  # where a category's staff label is
 BUTTON_KEYS = ("acknowledge", "contacted", "resolved")
 OPEN_CASE = 9  # a staff button's action index meaning "open this alert in full" (/case)
 
@@ -80,15 +81,15 @@ class AlertRenderer:
         lines = []
         category = detail.get("category")
         if category:
-            label_key = f"crisis_lexicon.categories.{category}"
-            label = (
-                self.content.text(label_key, self.lang)
-                if self.content.has_text(label_key)
-                else category
-            )
+            keys = (f"{lexicon}.categories.{category}" for lexicon in _LEXICONS)
+            label_key = next((key for key in keys if self.content.has_text(key)), None)
+            label = self.content.text(label_key, self.lang) if label_key else category
             lines.append(self.t("fields.category", category=label))
         if detail.get("message"):
             lines.append(self.t("fields.message", message=detail["message"]))
+        if detail.get("matched"):
+            matched = f"{detail['matched']} [{detail.get('lexicon_entry', '')}]"
+            lines.append(self.t("fields.matched", matched=matched))
         if detail.get("score") is not None:
             lines.append(
                 self.t("fields.score", score=f"{detail['score']} ({detail.get('kind', '')})")

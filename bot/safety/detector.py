@@ -55,11 +55,28 @@ from typing import Any
 
 import yaml
 
-from bot.safety.normalize import cyrillic_readings, normalize
+from bot.safety.normalize import cyrillic_readings, normalize, surzhyk_readings
 from bot.yamlsrc import YMap as _Map
 from bot.yamlsrc import display_path, parse_yaml
 
 CATEGORIES = ("suicidal", "self_harm", "not_exist", "harm_baby", "psychosis", "danger_abuse")
+# The same machinery reads the distress lexicon (a tier below crisis) and the topic lexicon
+# (everyday subjects); each kind of file has its own categories, and only crisis lexicons must
+# list retractions. ``None``: the file names its own categories (topics).
+DISTRESS_CATEGORIES = (
+    "hopeless",
+    "breaking_point",
+    "worthless",
+    "numb_baby",
+    "dark_thoughts",
+    "regret_baby",
+    "second_opinion",  # no lexicon words: the character n-gram model (bot/safety/ngram.py)
+)
+KINDS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
+    "crisis": (CATEGORIES, True),
+    "distress": (DISTRESS_CATEGORIES, False),
+    "topics": (None, False),
+}
 LANGUAGES = ("en", "uk", "ru")
 DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "content" / "crisis_lexicon.yaml"
 
@@ -589,7 +606,7 @@ class _Parsed:
     rules: list[_Rule] = field(default_factory=list)
 
 
-def _load(name: str, text: str) -> tuple[_Parsed | None, list[str]]:
+def _load(name: str, text: str, kind: str = "crisis") -> tuple[_Parsed | None, list[str]]:
     try:
         data = parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -598,15 +615,20 @@ def _load(name: str, text: str) -> tuple[_Parsed | None, list[str]]:
         return None, [f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]
     if not isinstance(data, _Map):
         return None, [f"{name}:1: expected a mapping with categories, entries and retractions"]
-    return _Loader(name, data).run()
+    return _Loader(name, data, kind).run()
 
 
 class _Loader:
     """Checks one parsed lexicon file and compiles it, collecting every error with its line."""
 
-    def __init__(self, name: str, data: _Map) -> None:
+    def __init__(self, name: str, data: _Map, kind: str = "crisis") -> None:
         self.name = name
         self.data = data
+        fixed, self.retractions_required = KINDS[kind]
+        raw = data.get("categories")
+        self.allowed: tuple[str, ...] = (
+            fixed if fixed is not None else tuple(raw) if isinstance(raw, _Map) else ()
+        )
         self.errors: list[str] = []
         self.seen_ids: dict[str, int] = {}
         self.macros: dict[str, str] = {}
@@ -639,7 +661,7 @@ class _Loader:
         for item in self.items("rules", False):
             self.rule(item, ranks)
         self.parsed.rules.sort(key=lambda rule: rule.entry.rank)
-        for item in self.items("retractions", True):
+        for item in self.items("retractions", self.retractions_required):
             self.parsed.retractions += self.phrase(item, "retraction")
         self.parsed.alternatives.sort(key=lambda alt: alt.entry.rank)
         return (None if self.errors else self.parsed), self.errors
@@ -647,18 +669,20 @@ class _Loader:
     def categories(self) -> dict[str, int]:
         raw = self.data.get("categories")
         if not isinstance(raw, _Map):
-            self.error(self.data.line_of("categories"), f"categories: expected {list(CATEGORIES)}")
+            self.error(
+                self.data.line_of("categories"), f"categories: expected {list(self.allowed)}"
+            )
             return {}
         for key in raw:
-            if key not in CATEGORIES:
-                self.error(raw.line_of(key), f"unknown category '{key}'; use {list(CATEGORIES)}")
-        for missing in (c for c in CATEGORIES if c not in raw):
+            if key not in self.allowed:
+                self.error(raw.line_of(key), f"unknown category '{key}'; use {list(self.allowed)}")
+        for missing in (c for c in self.allowed if c not in raw):
             self.error(raw.line, f"category '{missing}' is missing")
         for key, label in raw.items():
             if not (isinstance(label, dict) and all(label.get(lang) for lang in ("en", "uk"))):
                 message = f"category '{key}': give its label as {{en: …, uk: …}}"
                 self.error(raw.line_of(key), message)
-        return {key: rank for rank, key in enumerate(raw) if key in CATEGORIES}
+        return {key: rank for rank, key in enumerate(raw) if key in self.allowed}
 
     def items(self, key: str, required: bool) -> list[_Map]:
         raw = self.data.get(key)
@@ -725,8 +749,8 @@ class _Loader:
         compiled = self.phrase(item, "entry")
         entry_id = str(item.get("id"))
         category = item.get("category")
-        if category not in CATEGORIES:
-            message = f"{entry_id}: unknown category '{category}'; use {list(CATEGORIES)}"
+        if category not in self.allowed:
+            message = f"{entry_id}: unknown category '{category}'; use {list(self.allowed)}"
             self.error(item.line_of("category"), message)
             return
         unless = None
@@ -735,7 +759,7 @@ class _Loader:
             unless = _Exclusions(unless_parts) if unless_parts else None
         if not compiled or item.get("lang") not in LANGUAGES:
             return
-        rank = ranks.get(category, len(CATEGORIES))
+        rank = ranks.get(category, len(self.allowed))
         entry = _Entry(entry_id, category, item["lang"], rank, unless)
         self.parsed.alternatives += [_Alternative(entry, c) for _, c in compiled]
 
@@ -800,8 +824,8 @@ class _Loader:
         problems = len(self.errors)
         if lang not in LANGUAGES:
             self.error(item.line_of("lang"), f"{rule_id}: lang must be one of {list(LANGUAGES)}")
-        if category not in CATEGORIES:
-            message = f"{rule_id}: unknown category '{category}'; use {list(CATEGORIES)}"
+        if category not in self.allowed:
+            message = f"{rule_id}: unknown category '{category}'; use {list(self.allowed)}"
             self.error(item.line_of("category"), message)
         near = item.get("near")
         if not (
@@ -850,7 +874,7 @@ class _Loader:
             unless = _Exclusions(unless_parts) if unless_parts else None
         if len(self.errors) > problems:
             return
-        entry = _Entry(rule_id, category, lang, ranks.get(category, len(CATEGORIES)), unless)
+        entry = _Entry(rule_id, category, lang, ranks.get(category, len(self.allowed)), unless)
         keys = frozenset(f"{lang}:{name}" for name in negated)
         self.parsed.rules.append(
             _Rule(entry, tuple(concepts), keys, within, None if ignore else self.negators.get(lang))
@@ -1022,18 +1046,19 @@ class CrisisDetector:
         self._prefilter = True  # tests switch it off to prove the anchors never hide a match
 
     @classmethod
-    def from_yaml(cls, path: Path) -> CrisisDetector:
+    def from_yaml(cls, path: Path, kind: str = "crisis") -> CrisisDetector:
         """Load, validate and compile a lexicon; raises :class:`LexiconError` if it is invalid.
 
         Compiling takes a second or two, and start-up both validates and loads the file, so the
-        result for the same file content is kept and reused.
+        result for the same file content is kept and reused. ``kind`` (see :data:`KINDS`) says
+        which categories the file may use: a crisis, distress or topic lexicon.
         """
         name = display_path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise LexiconError([f"{name}:1: cannot read the lexicon: {exc.strerror}"]) from exc
-        built = _built(name, text)
+        built = _built(name, text, kind)
         if isinstance(built, tuple):
             raise LexiconError(list(built))
         return built
@@ -1047,7 +1072,7 @@ class CrisisDetector:
         """
         form = matching_form(text)
         best = self._best(form)
-        for reading in cyrillic_readings(form):
+        for reading in cyrillic_readings(form) + surzhyk_readings(form):
             found = self._best(reading)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
@@ -1237,9 +1262,9 @@ def _disjoint(hits: list[_Hit]) -> bool:
     return all(a.last < b.first for a, b in pairwise(ordered))
 
 
-@lru_cache(maxsize=4)
-def _built(name: str, text: str) -> CrisisDetector | tuple[str, ...]:
-    parsed, errors = _load(name, text)
+@lru_cache(maxsize=8)
+def _built(name: str, text: str, kind: str = "crisis") -> CrisisDetector | tuple[str, ...]:
+    parsed, errors = _load(name, text, kind)
     if parsed is None:
         return tuple(errors)
     detector = CrisisDetector(parsed)
@@ -1247,10 +1272,10 @@ def _built(name: str, text: str) -> CrisisDetector | tuple[str, ...]:
     return tuple(errors) if errors else detector
 
 
-def validate_lexicon(path: Path) -> list[str]:
+def validate_lexicon(path: Path, kind: str = "crisis") -> list[str]:
     """Every problem in the lexicon file as ``file:line: message``; ``[]`` when it is clean."""
     try:
-        CrisisDetector.from_yaml(path)
+        CrisisDetector.from_yaml(path, kind)
     except LexiconError as exc:
         return exc.errors
     return []

@@ -16,13 +16,17 @@ from bot.engine.expr import ExpressionError, evaluate, names_in
 from bot.yamlsrc import Problem, ValidationFailed, YMap, display_path, line_of, load_yaml
 
 PRIORITIES = ("urgent", "routine")
-SOURCES = ("answer", "assessment", "text", "schedule")
+SOURCES = ("answer", "assessment", "text", "schedule", "distress", "request")
 # Values each kind of trigger offers to conditions, besides the thresholds.
 SOURCE_VARIABLES = {
     "answer": {"value", "low_streak"},
     "assessment": {"score", "previous_score", "epds_3a"} | {f"q{n}" for n in range(1, 11)},
     "text": {"category"},
     "schedule": {"days_since_low"},
+    # a distressed message (bot/conversation/free_text.py): on how many separate days lately
+    "distress": {"days", "category"},
+    # she asked for something with a button ("ask the clinic to contact me"): kind says what
+    "request": set(),
 }
 
 
@@ -81,6 +85,14 @@ class Escalation:
     def on_schedule(self, kind: str, values: dict[str, Any]) -> list[Trigger]:
         rules = self._fire("schedule", values, kind=kind)
         return [Trigger(rule, {"kind": kind, **values}) for rule in rules]
+
+    def on_distress(self, values: dict[str, Any]) -> list[Trigger]:
+        rules = self._fire("distress", values)
+        return [Trigger(rule, dict(values), values.get("category")) for rule in rules]
+
+    def on_request(self, kind: str) -> list[Trigger]:
+        rules = self._fire("request", {}, kind=kind)
+        return [Trigger(rule, {"kind": kind}) for rule in rules]
 
     def threshold(self, name: str) -> float:
         return self.thresholds[name]

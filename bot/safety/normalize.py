@@ -146,7 +146,9 @@ _SLAVIC_MARKER = re.compile(
     r"chto|shto|sho|yak|kak|tse|eto|ale|dlya|bilshe|bolshe|duzhe|ochen|prosto|nema|nemaye|"
     r"net|vin|vona|vony|ona|oni|mozhe|mozhet|treba|nado|koly|kogda|zaraz|budu|bude|bulo|"
     r"bylo|yogo|ego|yiyi|yii|shchob|shob|chtoby|chtob|muzh|cholovik|dytyn\w*|rebenk\w*|"
-    r"rebenok)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
+    r"rebenok|na|vid|pro|tak|tut|nichoho|nichego|nichogo|sydzhu|syzhu|stoiu|stoyu|dumky|dumki|"
+    r"mysli|strashno|pogano|pohano|vazhko|tyazhko|holovi|golovi|golove|vsi|vsim|vsem|chy|"
+    r"mozhe|krashche|luchshe|bez|mene|zi|iz|vin|vona)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
 )
 # Longest first; per reading: Ukrainian (i → і, y → и) and Russian (i → и, y → ы).
 _TRANSLIT_COMMON = (
@@ -166,6 +168,8 @@ _TRANSLIT_COMMON = (
 )
 _TRANSLIT_UK = (("ye", "є"), ("je", "є"), ("yi", "ї"), ("ji", "ї"), ("i", "і"), ("y", "и"))
 _TRANSLIT_RU = (("ye", "е"), ("je", "е"), ("i", "и"), ("y", "ы"))
+# Ukraine's official transliteration (passports, signs): h → г, ia / iu / ie → я / ю / є.
+_TRANSLIT_UK_OFFICIAL = (("ia", "я"), ("iu", "ю"), ("ie", "є"), ("h", "г"), *_TRANSLIT_UK)
 _TRANSLIT_LETTERS = dict(zip("abvgdezklmnoprstufhcjwxq", "абвгдезклмнопрстуфхцйвхк", strict=True))
 _VOWELS = frozenset("aeiouyаеиіоуыяюєї")
 
@@ -173,7 +177,8 @@ _VOWELS = frozenset("aeiouyаеиіоуыяюєї")
 def cyrillic_readings(form: str) -> list[str]:
     """Ukrainian and Russian readings of a normalised text typed in Latin letters.
 
-    "ya ne hochu zhyty" reads as "я не хочу жити" (and "я не хочу жыты"); Cyrillic words stay
+    "ya ne hochu zhyty" reads as "я не хочу жити" (and "я не хочу жыты"; a third reading follows
+    Ukraine's official scheme, "nichoho" → "нічого", "ia" → "я"); Cyrillic words stay
     as they are. A text without Latin words, one whose Latin words are mostly common English
     words, and one without any common Ukrainian or Russian word has no readings (``[]``). Soft
     signs are never typed in transliteration; the detector ignores them anyway.
@@ -185,7 +190,7 @@ def cyrillic_readings(form: str) -> list[str]:
         return []
     return [
         _LATIN_WORD.sub(lambda m, table=table: _transliterate(m.group(), table), form)
-        for table in (_TRANSLIT_UK, _TRANSLIT_RU)
+        for table in (_TRANSLIT_UK, _TRANSLIT_RU, _TRANSLIT_UK_OFFICIAL)
     ]
 
 
@@ -208,3 +213,16 @@ def _transliterate(word: str, table: tuple[tuple[str, str], ...]) -> str:
             out.append(_TRANSLIT_LETTERS.get(word[i], word[i]))
             i += 1
     return "".join(out)
+
+
+_SURZHYK = re.compile(r"[бвгджзклмнпрстфхцчшщ]є")
+_RUSSIANISED = str.maketrans({"є": "е", "і": "и", "ї": "и"})
+
+
+def surzhyk_readings(form: str) -> list[str]:
+    """A Russian-spelled reading of surzhyk: "є" after a consonant is Russian "е" written the
+    Ukrainian way ("таблєткі", "лєзвія", "рєзалась"), so such a text is also read with є → е and
+    і → и ("таблетки", "лезвия", "резалась") for the Russian patterns. ``[]`` otherwise."""
+    if not _SURZHYK.search(form):
+        return []
+    return [form.translate(_RUSSIANISED)]

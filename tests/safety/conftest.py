@@ -42,6 +42,18 @@ class CorpusRow:
 
 
 _ROWS = pytest.StashKey[list[CorpusRow]]()
+_TIERS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+@pytest.fixture
+def record_tier_result(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Keep one tiered file's counts (test_tiers.py) for the table printed at the end."""
+    rows = request.config.stash.setdefault(_TIERS, [])
+
+    def record(**fields: Any) -> None:
+        rows.append(fields)
+
+    return record
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +91,48 @@ def pytest_terminal_summary(
         for group in sorted({row.group for row in blind}):
             first = next(row.first_check for row in blind if row.group == group)
             terminalreporter.write_line(f"  {group}: {first or 'not recorded'}")
+    tiers = config.stash.get(_TIERS, [])
+    if tiers:
+        _tier_table(terminalreporter, tiers)
+
+
+def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, Any]]) -> None:
+    """Issue 11's figures per file: acute recall, distress met (question or alert), everyday
+    messages met with the question and with an alert; then each blind batch's first check."""
+    terminalreporter.section("tiered screening: acute / distress / everyday (issue 11)")
+    columns = "{:<24} {:>16} {:>16} {:>16} {:>16}"
+    terminalreporter.write_line(
+        columns.format("file", "acute recall", "distress met", "everyday: asked", "everyday: alert")
+    )
+
+    def cell(part: int, whole: int) -> str:
+        return f"{part / whole:.2f} ({part}/{whole})" if whole else "-"
+
+    order = {"tuning": 0, "crisis corpus": 1}
+    ordered = sorted(rows, key=lambda r: (order.get(r["group"], 2), r["group"], r["language"]))
+    for row in ordered:
+        c = row["counts"]
+        terminalreporter.write_line(
+            columns.format(
+                f"{row['group']} {row['language']}",
+                cell(c["acute_met"], c["acute"]),
+                cell(c["distress_met"], c["distress"]),
+                cell(c["question"], c["everyday"]),
+                cell(c["alert"], c["everyday"]),
+            )
+        )
+    terminalreporter.write_line(
+        "aims: acute ≥ 0.95, distress met ≥ 0.90, everyday asked ≤ 0.05, alert ≤ 0.02"
+    )
+    terminalreporter.write_line("first checks, before any tuning on each batch (from the files):")
+    terminalreporter.write_line(
+        "(rows 'n-gram': the second opinion alone, held out — it never trained on these batches;"
+        " its acute/distress columns count messages it would ask about, it never alerts)"
+    )
+    for row in ordered:
+        if row["group"].startswith("batch") and "n-gram" not in row["group"]:
+            first = row.get("first_check") or "not recorded"
+            terminalreporter.write_line(f"  {row['group']} {row['language']}: {first}")
 
 
 def _blind_order(row: CorpusRow) -> tuple[str, str]:

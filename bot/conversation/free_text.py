@@ -1,0 +1,320 @@
+"""What the bot does with a message she writes in her own words (issue 11).
+
+:func:`screen` is the one place that decides what a message is: a crisis (the crisis lexicon,
+always first), distress (content/distress_lexicon.yaml), an everyday topic
+(content/topic_lexicon.yaml), or nothing known. Its :attr:`Screening.label` — ``crisis``,
+``distress``, ``topic:<id>`` or ``unmatched`` — is what a message log records as "what the bot
+did with it"; :func:`respond` answers the non-crisis tiers and sets ``turn.outcome``.
+
+- distress: a short reviewed acknowledgement and the daily check-in's safety question, asked
+  directly (asking does not plant the idea). A flow waiting for a button pauses, as for a
+  crisis. "Yes" / "I'd like to talk to someone" takes the urgent path of the check-in (rule
+  ``distress_safety``: crisis reply and urgent alert); "No" offers a matching read, asking the
+  clinic to contact her (routine alert ``contact_request``) or going on. At most one safety
+  question (this one or the check-in's) per ``distress_question_hours``; distress on
+  ``distress_days_alert`` separate days within ``distress_window_days`` is a routine alert.
+- topic: the topic's acknowledgement and its read (content/free_text.yaml → topics).
+- unmatched: the honest reply — no one reads this chat live, her message is kept for the care
+  team — and buttons: check in, read, ask the clinic to contact me, urgent help.
+
+Every word she reads comes from content/*.yaml; nothing here composes text. Her distressed
+message and its matched words are kept as answers of the pseudo-flow ``distress`` (deleted with
+her data, shown in /case), so the alert after "Yes" shows staff the words that fired it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import iso, parse_iso
+from bot.conversation.escalate import raise_triggers
+from bot.conversation.learn import show_snippet
+from bot.conversation.menu import menu_action, menu_ref
+from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
+from bot.conversation.turn import Turn
+from bot.storage import dialog
+from bot.storage.db import fetchall, fetchone
+from bot.storage.dialog import StoredSession
+
+if TYPE_CHECKING:
+    from bot.services import Catalog
+
+FLOW = "distress"  # the pseudo-flow her distress answers are saved under
+ASKED, SEEN, SAFETY = "asked", "seen", "safety"
+SAFETY_VALUES = ("yes", "no", "talk")
+ANSWER = "dq"  # dq:<yes|no|talk> — her answer to the direct question
+READ = "dread"  # dread:<category> — the read that fits her distress
+GO_ON = "dgo"  # "go on" with no flow to continue
+CONTACT = "contact"  # ask the clinic to contact me (routine alert)
+URGENT = "urgent"  # urgent help: the numbers
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What a message is, and the lexicon words behind it (shown to staff in alerts)."""
+
+    tier: str  # "crisis" | "distress" | "topic" | "none"
+    category: str | None = None
+    entry_id: str | None = None
+    span: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.tier == "topic":
+            return f"topic:{self.category}"
+        return "unmatched" if self.tier == "none" else self.tier
+
+
+def screen(catalog: Catalog, text: str) -> Screening:
+    """Crisis first, then distress (its lexicon, then the n-gram model's second opinion), then
+    a topic; the first that matches decides."""
+    if not text or not text.strip():
+        return Screening("none")
+    for tier, detector in (("crisis", catalog.detector), ("distress", catalog.distress)):
+        match = detector.detect(text) if detector is not None else None
+        if match is not None:
+            return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
+    # Where the lexicons do not reach: the n-gram model may ask the question, never alert.
+    model = catalog.second_opinion
+    least = catalog.escalation.thresholds.get("second_opinion_score")
+    if model is not None and least is not None and model.score(text) >= least:
+        grams = ", ".join(model.top_grams(text))
+        return Screening("distress", "second_opinion", "ngram", grams)
+    match = catalog.topics.detect(text) if catalog.topics is not None else None
+    if match is not None:
+        return Screening("topic", match.category, match.entry_id, getattr(match, "span", None))
+    return Screening("none")
+
+
+def waits_for_text(turn: Turn, stored: StoredSession | None) -> bool:
+    """Is a running flow waiting for her to type an answer (her name, a check-in note)?"""
+    if stored is None or stored.paused or not stored.state.waiting:
+        return False
+    flow = turn.services.catalog.flows.get(stored.state.flow)
+    step = flow.steps.get(stored.state.step) if flow is not None else None
+    return getattr(step, "type_name", "") == "input"
+
+
+async def respond(turn: Turn, screening: Screening, stored: StoredSession | None) -> str | None:
+    """Answer a message that is not a crisis; the label of what was done, or ``None`` when the
+    message belongs to the running flow (a flow waiting for a button handles text itself)."""
+    if screening.tier == "distress" and turn.consented:
+        await _distress(turn, screening, stored)
+        turn.outcome = "distress"
+        return turn.outcome
+    if stored is not None:
+        return None
+    if screening.tier == "topic" and _topic_texts(turn, screening.category):
+        await _topic(turn, str(screening.category))
+        turn.outcome = screening.label
+        return turn.outcome
+    if turn.consented:
+        turn.say("free_text.unmatched.text", _unmatched_buttons(turn))
+    else:
+        turn.say("ui.no_flow")  # before consent nothing is kept: no such promise
+    turn.outcome = "unmatched"
+    return turn.outcome
+
+
+# ── Distress ─────────────────────────────────────────────────────────────────────────────────
+
+
+async def _distress(turn: Turn, screening: Screening, stored: StoredSession | None) -> None:
+    category = str(screening.category)
+    record = {
+        "category": category,
+        "lexicon_entry": screening.entry_id,
+        "matched": screening.span,
+        "message": turn.incoming.text[:1000],
+    }
+    ask = not await _asked_recently(turn)
+    await dialog.add_answer(
+        turn.conn, turn.mother_id, FLOW, ASKED if ask else SEEN, record, turn.now
+    )
+    await _count_days(turn, category)
+    ack = turn.text(f"free_text.distress.categories.{category}.ack")
+    if ask:
+        if stored is not None:
+            await turn.save_session(stored.state, paused=True)
+        question = turn.text("checkin.safety.question")
+        buttons = [
+            _button(turn, f"checkin.safety.{value}", menu_ref(ANSWER, value))
+            for value in SAFETY_VALUES
+        ]
+        text = f"{ack}\n\n{turn.text('free_text.distress.ask_intro')}\n{question}"
+        turn.replies.append(Outgoing(turn.chat_id, text, one_per_row(buttons)))
+        return
+    # Asked lately: no second interrogation; the acknowledgement and what she can do now.
+    if stored is not None:
+        await turn.save_session(stored.state, paused=True)
+    turn.replies.append(
+        Outgoing(turn.chat_id, ack, one_per_row(await _options(turn, category, stored)))
+    )
+
+
+async def _asked_recently(turn: Turn) -> bool:
+    """Was a safety question (this one, or the check-in's) asked within the window?"""
+    hours = turn.services.catalog.escalation.thresholds.get("distress_question_hours", 12)
+    since = turn.now - timedelta(hours=float(hours))
+    row = await fetchone(
+        turn.conn,
+        "SELECT 1 FROM answers WHERE mother_id = ? AND created_at >= ?"
+        " AND ((flow = ? AND key = ?) OR (flow = 'checkin' AND key = 'safety')) LIMIT 1",
+        (turn.mother_id, iso(since), FLOW, ASKED),
+    )
+    return row is not None
+
+
+async def _count_days(turn: Turn, category: str) -> None:
+    """Distress on several separate days of her week: a routine alert (rule distress_days)."""
+    thresholds = turn.services.catalog.escalation.thresholds
+    window = int(thresholds.get("distress_window_days", 7))
+    rows = await fetchall(
+        turn.conn,
+        "SELECT created_at FROM answers WHERE mother_id = ? AND flow = ? AND key IN (?, ?)",
+        (turn.mother_id, FLOW, ASKED, SEEN),
+    )
+    today = turn.local_today()
+    days = sorted(
+        {
+            day
+            for day in (parse_iso(row[0]).astimezone(turn.zone).date() for row in rows)
+            if (today - day).days < window
+        }
+    )
+    triggers = turn.services.catalog.escalation.on_distress(
+        {"days": len(days), "category": category}
+    )
+    if triggers and days:
+        await raise_triggers(turn, triggers, dedup=f"{turn.mother_id}:{days[0].isoformat()}")
+
+
+async def _pending(turn: Turn) -> tuple[int, dict[str, Any]] | None:
+    """Her last direct question with its record, if she has not answered it yet."""
+    row = await fetchone(
+        turn.conn,
+        "SELECT id, key, value FROM answers WHERE mother_id = ? AND flow = ? AND key IN (?, ?)"
+        " ORDER BY id DESC LIMIT 1",
+        (turn.mother_id, FLOW, ASKED, SAFETY),
+    )
+    if row is None or row[1] != ASKED:
+        return None
+    return int(row[0]), json.loads(row[2])
+
+
+@menu_action(ANSWER)
+async def answer_question(turn: Turn, value: str) -> None:
+    """Her answer to the direct question: anything but "No" is the check-in's urgent path."""
+    pending = await _pending(turn)
+    if value not in SAFETY_VALUES or pending is None:
+        turn.say("ui.expired")
+        return
+    asked_id, record = pending
+    await dialog.add_answer(turn.conn, turn.mother_id, FLOW, SAFETY, value, turn.now)
+    triggers = turn.services.catalog.escalation.on_answer(FLOW, SAFETY, {"value": value})
+    for trigger in triggers:
+        trigger.detail.update(record)
+    if triggers:
+        await raise_triggers(turn, triggers, dedup=f"{turn.mother_id}:{asked_id}")
+    if value == "no":
+        stored = await turn.session()
+        category = str(record.get("category"))
+        turn.say("free_text.distress.after_no", await _options(turn, category, stored))
+
+
+async def _options(turn: Turn, category: str, stored: StoredSession | None) -> list[Button]:
+    """A read that fits, asking the clinic to contact her, or going on."""
+    go_on = menu_ref("continue") if stored is not None else GO_ON
+    buttons = []
+    if turn.services.catalog.content.lookup(f"free_text.distress.categories.{category}.snippet"):
+        buttons.append(_button(turn, "free_text.distress.read_button", menu_ref(READ, category)))
+    buttons += [
+        _button(turn, "free_text.contact.button", CONTACT),
+        _button(turn, "free_text.distress.go_on_button", go_on),
+    ]
+    return buttons
+
+
+@menu_action(READ)
+async def read_for_distress(turn: Turn, category: str) -> None:
+    content = turn.services.catalog.content
+    snippet_id = content.lookup(f"free_text.distress.categories.{category}.snippet")
+    if not isinstance(snippet_id, str) or not await show_snippet(turn, None, snippet_id):
+        turn.say("ui.expired")
+        return
+    if await turn.session() is not None:
+        turn.replies[-1] = Outgoing(
+            turn.chat_id,
+            turn.replies[-1].text,
+            one_per_row([_button(turn, "ui.continue_button", "continue")]),
+        )
+
+
+@menu_action(GO_ON)
+async def go_on(turn: Turn, _argument: str) -> None:
+    turn.say("free_text.distress.go_on")
+
+
+# ── Contact and urgent help ──────────────────────────────────────────────────────────────────
+
+
+@menu_action(CONTACT)
+async def ask_contact(turn: Turn, _argument: str) -> None:
+    """A routine alert "she asked to be contacted", at most one a day; honest about when."""
+    triggers = turn.services.catalog.escalation.on_request("contact")
+    if not triggers:
+        turn.say("free_text.contact.saved")
+        return
+    today = turn.local_today().isoformat()
+    created = await raise_triggers(turn, triggers, dedup=f"{turn.mother_id}:{today}")
+    if not created:
+        turn.say("free_text.contact.already")
+    elif turn.services.config.staff_chat_id is None:
+        turn.say("free_text.contact.saved")
+    else:
+        turn.say("free_text.contact.sent")
+
+
+@menu_action(URGENT)
+async def urgent_help(turn: Turn, _argument: str) -> None:
+    turn.say("free_text.urgent.text", [_button(turn, "free_text.contact.button", CONTACT)])
+
+
+# ── Topics and the unmatched reply ───────────────────────────────────────────────────────────
+
+
+def _topic_texts(turn: Turn, category: str | None) -> bool:
+    return turn.services.catalog.content.has_text(f"free_text.topics.{category}.ack")
+
+
+async def _topic(turn: Turn, category: str) -> None:
+    content = turn.services.catalog.content
+    turn.say(f"free_text.topics.{category}.ack")
+    snippet_id = content.lookup(f"free_text.topics.{category}.snippet")
+    learn_topic = content.lookup(f"free_text.topics.{category}.learn_topic")
+    if isinstance(snippet_id, str) or isinstance(learn_topic, str):
+        await show_snippet(
+            turn,
+            learn_topic if isinstance(learn_topic, str) else None,
+            snippet_id if isinstance(snippet_id, str) else None,
+        )
+    # The buttons go under the read, or under the acknowledgement when every read was seen.
+    turn.replies[-1] = Outgoing(
+        turn.chat_id, turn.replies[-1].text, one_per_row(_unmatched_buttons(turn))
+    )
+
+
+def _unmatched_buttons(turn: Turn) -> list[Button]:
+    return [
+        _button(turn, "free_text.unmatched.checkin_button", "flow:checkin"),
+        _button(turn, "free_text.unmatched.read_button", "learn_menu"),
+        _button(turn, "free_text.contact.button", CONTACT),
+        _button(turn, "free_text.urgent.button", URGENT),
+    ]
+
+
+def _button(turn: Turn, key: str, action: str) -> Button:
+    return Button(turn.text(key), ButtonRef("menu", action=action))

@@ -1,0 +1,152 @@
+"""The tiers below a crisis, measured (issue 11): acute danger must reach the crisis reply,
+distress the direct safety question (or an alert), and everyday messages neither.
+
+Two kinds of labelled files (``expect: crisis | distress | none``): the tuning corpus in
+``corpus/tiers`` (written with the lexicons: training data, held to the targets) and the blind
+batches from 8 on in ``corpus/blind`` (written without the lexicons; the figure that estimates
+held-out performance is the *first check* recorded at the top of each file before any tuning on
+it). Both are printed in the summary at the end of every run (see conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.conversation.free_text import screen
+from bot.services import Catalog
+from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
+
+TIERS_DIR = Path(__file__).parent / "corpus" / "tiers"
+TUNING = sorted(TIERS_DIR.glob("*.yaml"))
+TIERED_BLIND = sorted(
+    p for p in (CORPUS_DIR / "blind").glob("batch*_*.yaml") if "expect:" in p.read_text("utf-8")
+)
+EXPECT = ("crisis", "distress", "none")
+# The issue's aims: acute recall ≥ 0.95; distress met ≥ 0.9; everyday: question ≤ 0.05, alert ≤ 0.02.
+AIMS = {"acute": 0.95, "distress": 0.90, "question": 0.05, "alert": 0.02}
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    for item in items:
+        assert isinstance(item.get("text"), str) and item["text"].strip(), item
+        assert item.get("expect") in EXPECT, item
+    return items
+
+
+def measure(catalog: Catalog, items: list[dict[str, Any]]) -> tuple[dict[str, int], list[str]]:
+    """Counts per tier; the misses as ``expect ← what happened`` lines (for tuning files only)."""
+    counts = dict.fromkeys(("acute", "acute_met", "distress", "distress_met"), 0)
+    counts.update(everyday=0, question=0, alert=0)
+    misses = []
+    for item in items:
+        tier = screen(catalog, item["text"]).tier
+        expect = item["expect"]
+        if expect == "crisis":
+            counts["acute"] += 1
+            counts["acute_met"] += tier == "crisis"
+            ok = tier == "crisis"
+        elif expect == "distress":
+            counts["distress"] += 1
+            counts["distress_met"] += tier in ("crisis", "distress")
+            ok = tier in ("crisis", "distress")
+        else:
+            counts["everyday"] += 1
+            counts["question"] += tier == "distress"
+            counts["alert"] += tier == "crisis"
+            ok = tier not in ("crisis", "distress")
+        if not ok:
+            misses.append(f"{expect} ← {tier}: {item['text']!r}")
+    return counts, misses
+
+
+def rates(counts: dict[str, int]) -> dict[str, float]:
+    def rate(part: str, whole: str, empty: float) -> float:
+        return counts[part] / counts[whole] if counts[whole] else empty
+
+    return {
+        "acute": rate("acute_met", "acute", 1.0),
+        "distress": rate("distress_met", "distress", 1.0),
+        "question": rate("question", "everyday", 0.0),
+        "alert": rate("alert", "everyday", 0.0),
+    }
+
+
+def meets_aims(counts: dict[str, int]) -> list[str]:
+    found = rates(counts)
+    problems = [
+        f"{k} {found[k]:.2f} < {AIMS[k]}" for k in ("acute", "distress") if found[k] < AIMS[k]
+    ]
+    problems += [
+        f"{k} {found[k]:.2f} > {AIMS[k]}" for k in ("question", "alert") if found[k] > AIMS[k]
+    ]
+    return problems
+
+
+@pytest.mark.parametrize("path", TUNING, ids=[p.stem for p in TUNING])
+def test_tier_tuning_corpus(
+    catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
+) -> None:
+    counts, misses = measure(catalog, load(path))
+    record_tier_result(group="tuning", language=path.stem, counts=counts)
+    problems = meets_aims(counts)
+    assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
+
+
+@pytest.mark.parametrize("path", TIERED_BLIND, ids=[p.stem for p in TIERED_BLIND])
+def test_tiered_blind_batch(
+    catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
+) -> None:
+    """Measured and printed; a new batch (no first check yet) is never failed, only measured."""
+    group, language = path.stem.split("_", 1)
+    counts, misses = measure(catalog, load(path))
+    recorded = first_check(path)
+    record_tier_result(group=group, language=language, counts=counts, first_check=recorded)
+    if recorded:  # tuned on since its first check: held to the aims like training data
+        problems = meets_aims(counts)
+        assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
+
+
+@pytest.mark.parametrize("path", TIERED_BLIND, ids=[p.stem for p in TIERED_BLIND])
+def test_second_opinion_alone_on_held_out_batches(
+    catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
+) -> None:
+    """The n-gram model's own held-out figures: it never trained on these batches (see
+    bot/safety/ngram.py). "acute" and "distress" count messages it would have asked about;
+    it never alerts."""
+    model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
+    assert model is not None
+    counts = dict.fromkeys(("acute", "acute_met", "distress", "distress_met"), 0)
+    counts.update(everyday=0, question=0, alert=0)
+    for item in load(path):
+        flagged = model.score(item["text"]) >= least
+        key = {"crisis": "acute", "distress": "distress", "none": "everyday"}[item["expect"]]
+        counts[key] += 1
+        counts[{"acute": "acute_met", "distress": "distress_met", "everyday": "question"}[key]] += (
+            flagged
+        )
+    group, language = path.stem.split("_", 1)
+    record_tier_result(group=f"{group} n-gram", language=language, counts=counts)
+    assert rates(counts)["question"] <= AIMS["question"]
+
+
+def test_near_miss_everyday_messages_are_rarely_asked(
+    catalog: Catalog, record_tier_result: Callable[..., Any]
+) -> None:
+    """The crisis corpus's everyday messages (and batches 1–7's) are near misses written to
+    look like a crisis: idioms, worries, past episodes. The direct question stays rare there."""
+    paths = [CORPUS_DIR / f"{language}.yaml" for language in LANGUAGES] + BLIND
+    items = [
+        {"text": item["text"], "expect": "none"}
+        for path in paths
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not item["crisis"]
+    ]
+    counts, _ = measure(catalog, items)
+    record_tier_result(group="crisis corpus", language="near-miss", counts=counts)
+    assert rates(counts)["question"] <= AIMS["question"]
