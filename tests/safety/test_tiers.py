@@ -98,16 +98,27 @@ def test_tier_tuning_corpus(
     assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
 
 
+def tuned_on(path: Path) -> bool:
+    """Whether the lexicon was tuned on this batch after its first check (a ``# tuned on``
+    line in its header). Until then it is held out: measured and printed, never failed."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            return False
+        if line.startswith("# tuned on"):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("path", TIERED_BLIND, ids=[p.stem for p in TIERED_BLIND])
 def test_tiered_blind_batch(
     catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
 ) -> None:
-    """Measured and printed; a new batch (no first check yet) is never failed, only measured."""
+    """Measured and printed; a batch not tuned on yet is never failed, only measured."""
     group, language = path.stem.split("_", 1)
     counts, misses = measure(catalog, load(path))
     recorded = first_check(path)
     record_tier_result(group=group, language=language, counts=counts, first_check=recorded)
-    if recorded:  # tuned on since its first check: held to the aims like training data
+    if recorded and tuned_on(path):  # tuned on since its first check: held to the aims
         problems = meets_aims(counts)
         assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
 
