@@ -14,6 +14,7 @@ from bot.clock import parse_iso, utcnow
 from bot.conversation import free_text
 from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
+from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
 from bot.conversation.staff import STAFF_COMMANDS, StaffDesk
@@ -82,6 +83,7 @@ class Conversation:
                 turn = Turn(self.services, conn, incoming, now, mother)
                 turn.know_session(stored)
                 await self._route(turn)
+                await record_message(turn, stored)  # her words, with what was done with them
             return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")

@@ -59,6 +59,7 @@ class Turn:
     outcome: str | None = None
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # content keys said, in order (her_words.py)
     _session_of: Mother | None = field(default=None, init=False, repr=False)
     _session: StoredSession | None = field(default=None, init=False, repr=False)
 
@@ -100,6 +101,7 @@ class Turn:
         return content.text(key, self.lang, {**base, **variables})
 
     def say(self, key: str, buttons: list[Button] | None = None, **variables: Any) -> None:
+        self.said.append(key)
         self.replies.append(
             Outgoing(self.chat_id, self.text(key, **variables), one_per_row(buttons or []))
         )

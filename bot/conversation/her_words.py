@@ -1,0 +1,54 @@
+"""Keeping what she writes: every text, caption or edit, with what the bot did with it.
+
+Called once per update, after routing, in the turn's transaction: her words commit with the
+alert they triggered, or not at all. Nothing is kept before she consented (nor after /delete or
+a withdrawal in the same turn). Commands and buttons are not her words and are not kept.
+"""
+
+from __future__ import annotations
+
+from bot.conversation.turn import Turn
+from bot.storage import messages
+from bot.storage.dialog import StoredSession
+
+
+def message_kind(turn: Turn) -> str | None:
+    """``text``, ``caption`` or ``edit`` for an update that carries her words, else None."""
+    incoming = turn.incoming
+    if not incoming.text.strip():
+        return None
+    if incoming.kind == "text":
+        return "text"
+    if incoming.kind == "other":
+        return "edit" if incoming.other == "edited" else "caption"
+    return None
+
+
+def handled_label(turn: Turn, before: StoredSession | None) -> str:
+    """What the bot did, in a few words staff can read: the crisis reply, the flow step that
+    took it as an answer, or the key of the reply she got."""
+    if turn.crisis_fired:
+        return "crisis_reply"
+    said = [key for key in turn.said if key.startswith(("ui.", "clinic."))]
+    if said:
+        return said[-1]
+    if before is not None and before.state.waiting and not before.paused:
+        return f"answer:{before.state.flow}.{before.state.step}"
+    return "none"
+
+
+async def record_message(
+    turn: Turn, before: StoredSession | None, label: str | None = None
+) -> int | None:
+    """Store her message if she consented; ``label`` overrides the derived one."""
+    kind = message_kind(turn)
+    if kind is None or not turn.consented or turn.mother is None:
+        return None
+    return await messages.add(
+        turn.conn,
+        turn.mother.id,
+        turn.incoming.text,
+        label or handled_label(turn, before),
+        turn.now,
+        kind=kind,
+    )
