@@ -35,8 +35,7 @@ async def add(
     kind: str = "text",
 ) -> int:
     cursor = await conn.execute(
-        "INSERT INTO messages (mother_id, kind, text, handled, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO messages (mother_id, kind, text, handled, created_at) VALUES (?, ?, ?, ?, ?)",
         (mother_id, kind, text[:MAX_STORED_CHARS], handled, iso(now)),
     )
     return int(cursor.lastrowid or 0)
