@@ -22,6 +22,7 @@ from bot.content import (
     pick,
     render,
 )
+from bot.content.promises import NO_TEAM_SUFFIX
 from bot.engine.events import Ask, Event, Say
 from bot.engine.expr import ExpressionError, names_in
 from bot.engine.state import Input, SessionState
@@ -59,6 +60,10 @@ class Env:
     lang: str
     today: date
     variables: dict[str, Any] = field(default_factory=dict)
+    # The clinic's wording variables per language, computed by the host for this moment
+    # (bot/content/promises.py); without them, the fixed wording of content/clinic.yaml.
+    clinic: dict[str, dict[str, str]] = field(default_factory=dict)
+    care_team: bool = True  # a staff chat is configured: texts may promise contact
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,15 @@ class Run:
     events: list[Event] = field(default_factory=list)
 
     @cached_property
+    def _fixed_clinic(self) -> dict[str, dict[str, str]]:
+        return {lang: clinic_variables(self.content, lang) for lang in LANGUAGES}
+
+    @property
     def clinic(self) -> dict[str, str]:
-        """The clinic's wording, looked up once per engine call rather than for every text
-        a step renders (a question and each of its options)."""
-        return clinic_variables(self.content, self.env.lang)
+        """The clinic's wording in the language of this moment: an action step may switch the
+        language mid-run (she picks English at /start), and what follows is in the new one."""
+        lang = self.env.lang
+        return self.env.clinic.get(lang) or self._fixed_clinic.get(lang, {})
 
     def variables(self) -> dict[str, Any]:
         today = self.env.today.isoformat()
@@ -111,7 +121,10 @@ class Run:
         if ref.inline is not None:
             return render(pick(ref.inline, self.env.lang), self.variables())
         assert ref.key is not None
-        return self.content.text(ref.key, self.env.lang, self.variables())
+        key = ref.key
+        if not self.env.care_team and self.content.has_text(key + NO_TEAM_SUFFIX):
+            key += NO_TEAM_SUFFIX  # no staff chat: the text that promises no contact
+        return self.content.text(key, self.env.lang, self.variables())
 
     def ui(self, key: str) -> str:
         return self.content.text(f"ui.{key}", self.env.lang, self.variables())

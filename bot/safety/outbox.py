@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import parse_iso, utcnow
-from bot.content import clinic_variables
+from bot.content.promises import clinic_variables_at, situation_of
 from bot.conversation.messages import Outgoing, StillWanted, one_per_row
 from bot.delivery import (
     ChatMoved,
@@ -292,8 +292,11 @@ class OutboxWorker:
             await alerts.mark_dead(conn, item.id, "mother erased")
             return None
         content = self.services.catalog.content
+        situation = situation_of(self.services.config, self.clock())  # contact time: now
         text = content.text(
-            str(item.payload["key"]), mother.language, clinic_variables(content, mother.language)
+            str(item.payload["key"]),
+            mother.language,
+            clinic_variables_at(content, mother.language, situation),
         )
         return Outgoing(mother.chat_id, text, urgent=True)
 

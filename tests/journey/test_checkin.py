@@ -192,7 +192,11 @@ async def test_i_didnt_mean_it_while_the_check_in_is_paused(
     await chat.press_index(0)  # safety: Yes
     await chat.text(retraction)
     [reply] = chat.last
-    assert reply.text == t(services, "clinic.crisis.retraction_reply", lang)
+    today = services.catalog.content.text("clinic.care_team.contact_time.today", lang)
+    expected = services.catalog.content.text(
+        "clinic.crisis.retraction_reply", lang, {"urgent_contact_time": today}
+    )
+    assert reply.text == expected  # Tuesday 09:00 in Kyiv: the clinic is open
     [alert] = await rows(services, "SELECT rule, status FROM alerts")
     assert (alert["rule"], alert["status"]) == ("checkin_safety", "open")
     await chat.press_index(0)  # Continue

@@ -1,0 +1,83 @@
+"""What the bot may promise about the care team, at this moment.
+
+The clinic's wording variables — ``{care_team_action}``, ``{urgent_contact_time}`` and
+``{routine_contact_time}`` — depend on three things the host knows and the texts do not: the
+time it is now, the clinic's working hours (``content/clinic.yaml`` → ``working_hours``, in
+the bot's time zone) and whether a staff chat is configured at all. "Today" is said only while
+the clinic is open (or before it opens on a working day, with the time it opens); after hours,
+at a weekend or on a closed day it is "on the next working day"; and with no staff chat no one
+is told, so no text may promise contact (a text ``<key>_no_team`` replaces ``<key>`` then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.content import LANGUAGES, Content, clinic_variables, render
+from bot.content.clinic_hours import working_hours
+
+NO_TEAM_SUFFIX = "_no_team"
+CONTACT_TIME = "clinic.care_team.contact_time"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The moment a text is rendered: when, in the clinic's zone, and whether a staff chat
+    (``STAFF_CHAT_ID``) receives alerts."""
+
+    now: datetime
+    zone: ZoneInfo
+    care_team: bool
+
+
+def situation_of(config: Config, now: datetime) -> Situation:
+    """The clinic's hours are in the bot's zone; only a configured staff chat means anyone is
+    told."""
+    return Situation(now, config.zone, config.staff_chat_id is not None)
+
+
+def no_team_key(content: Content, key: str, care_team: bool) -> str:
+    """``key``, or its ``_no_team`` sibling when no staff chat is configured and one exists."""
+    if not care_team and content.has_text(key + NO_TEAM_SUFFIX):
+        return key + NO_TEAM_SUFFIX
+    return key
+
+
+def contact_times(content: Content, situation: Situation) -> tuple[str, dict[str, str], str]:
+    """(urgent choice, its variables, routine choice): names of ``care_team.contact_time``."""
+    hours = working_hours(content)
+    now, zone = situation.now, situation.zone
+    if hours.is_open(now, zone):
+        return "today", {}, "within_working_day"
+    opening = hours.next_opening(now, zone)
+    if opening is None:
+        return "soon", {}, "soon"
+    if opening.date() == now.astimezone(zone).date():
+        return "later_today", {"opens": opening.strftime("%H:%M")}, "within_working_day"
+    return "next_working_day", {}, "next_working_day"
+
+
+def clinic_variables_at(content: Content, lang: str, situation: Situation) -> dict[str, str]:
+    """The clinic's wording variables in ``lang`` for this moment (see the module docstring)."""
+    variables = clinic_variables(content, lang)
+    action = no_team_key(content, "clinic.care_team.what_happens", situation.care_team)
+    if content.has_text(action):
+        variables["care_team_action"] = content.text(action, lang, variables)
+    urgent, urgent_vars, routine = contact_times(content, situation)
+    for name, choice, extra in (
+        ("urgent_contact_time", urgent, urgent_vars),
+        ("routine_contact_time", routine, {}),
+    ):
+        key = f"{CONTACT_TIME}.{choice}"
+        if content.has_text(key):
+            variables[name] = render(content.text(key, lang), extra)
+    return variables
+
+
+def clinic_variables_all(content: Content, situation: Situation) -> dict[str, dict[str, str]]:
+    """The same for every language: a flow may switch language in the middle of a turn (she
+    picks English at /start), and the texts after the switch need the new language's words."""
+    return {lang: clinic_variables_at(content, lang, situation) for lang in LANGUAGES}
