@@ -176,7 +176,9 @@ class Conversation:
         await on_crisis_text(turn, category, entry_id, span)
 
     async def _stranger(self, turn: Turn) -> None:
-        if await mothers.has_declined(turn.conn, turn.chat_id):
+        if turn.incoming.command == "sos":  # help lines need no consent (nothing is stored)
+            turn.say("clinic.crisis.resources")
+        elif await mothers.has_declined(turn.conn, turn.chat_id):
             turn.say("ui.declined_known")
         else:
             turn.say("ui.need_consent")
