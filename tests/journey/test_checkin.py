@@ -10,7 +10,9 @@ import pytest
 
 from bot.content.snippets import snippet_text as text_of
 from bot.content.snippets import snippets
+from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
+from bot.storage.alerts import get_alert
 from tests.journey.conftest import LANGS, Chat, rows
 
 # Clinical notes §3, verbatim: the test fails if anyone rewords the safety question.
@@ -254,3 +256,27 @@ async def test_typing_at_a_button_question_gets_a_kind_reask(
     assert len(question.buttons) == 5
     await chat.text("3")  # the option's number works as typed text
     assert (await answers(services))["mood"] == 3
+
+
+async def test_the_staff_alert_lists_only_her_answers(chat: Chat, services: Services) -> None:
+    """Values a flow computes for its own texts (settings.time_shown, settings.change,
+    checkin.name_suffix) mean nothing to a nurse: only her answers, with readable labels."""
+    await chat.onboard("en")
+    await chat.command("settings")
+    await chat.press("That's all")
+    await chat.command("checkin")
+    await chat.press_index(MOOD[1])
+    await chat.press_index(0)  # safety: yes → urgent alert
+    await chat.press_index(0)  # continue
+    await chat.press_index(0)  # skip the note
+    renderer = AlertRenderer(
+        services.catalog.content, services.catalog.escalation, "en", services.config.zone
+    )
+    alert = await get_alert(services.db.conn, 1)
+    assert alert is not None
+    text = await renderer.render(services.db.conn, alert)
+    recent = text[text.index("Recent answers:") : text.index("Her recent messages")]
+    assert "• Mood (1 very low – 5 good): 1" in recent
+    assert "• Safety question: yes" in recent
+    for noise in ("time_shown", "change", "name_suffix", "name_shown", "onboarding", "settings"):
+        assert noise not in recent, noise
