@@ -18,6 +18,7 @@ import aiosqlite
 
 from bot.clock import iso
 from bot.content import DEFAULT_LANGUAGE
+from bot.content.names import address_form
 from bot.content.promises import Situation, clinic_variables_all, no_team_key, situation_of
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, one_per_row
 from bot.engine import (
@@ -111,7 +112,11 @@ class Turn:
     def text(self, key: str, **variables: Any) -> str:
         content = self.services.catalog.content
         name = self.mother.name if self.mother and self.mother.name else ""
-        base = {**self.clinic()[self.lang], "name": name}
+        base = {
+            **self.clinic()[self.lang],
+            "name": name,
+            "name_address": address_form(name, self.lang),
+        }
         key = no_team_key(content, key, self.situation.care_team)
         return content.text(key, self.lang, {**base, **variables})
 

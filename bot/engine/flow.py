@@ -22,6 +22,7 @@ from bot.content import (
     pick,
     render,
 )
+from bot.content.names import address_form
 from bot.content.promises import NO_TEAM_SUFFIX
 from bot.engine.events import Ask, Event, Say
 from bot.engine.expr import ExpressionError, names_in
@@ -32,6 +33,7 @@ from bot.yamlsrc import Problem, YMap, line_of
 KNOWN_VARIABLES = frozenset(
     {
         "name",
+        "name_address",  # her name as she is addressed: the vocative in Ukrainian, or ""
         "language",
         "today",
         "days_postpartum",
@@ -115,7 +117,9 @@ class Run:
 
     def variables(self) -> dict[str, Any]:
         today = self.env.today.isoformat()
-        return {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
+        found = {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
+        found["name_address"] = address_form(found.get("name"), self.env.lang)
+        return found
 
     def text(self, ref: TextRef) -> str:
         if ref.inline is not None:

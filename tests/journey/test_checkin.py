@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.content.names import address_form
 from bot.content.snippets import snippet_text as text_of
 from bot.content.snippets import snippets
 from bot.safety.alert_text import AlertRenderer
@@ -37,7 +38,8 @@ SUPPORT = {"yes": 0, "some": 1, "no": 2}
 
 
 def t(services: Services, key: str, lang: str, name: str = "") -> str:
-    variables = {"name_suffix": f", {name}" if name else ""}
+    address = address_form(name, lang)  # Ukrainian: the vocative, or no name when unsure
+    variables = {"name_suffix": f", {address}" if address else ""}
     contact = services.catalog.content.text("clinic.clinic.contact", lang)
     return services.catalog.content.text(key, lang, {**variables, "clinic_contact": contact})
 
@@ -280,3 +282,20 @@ async def test_the_staff_alert_lists_only_her_answers(chat: Chat, services: Serv
     assert "• Safety question: yes" in recent
     for noise in ("time_shown", "change", "name_suffix", "name_shown", "onboarding", "settings"):
         assert noise not in recent, noise
+
+
+@pytest.mark.parametrize(("name", "addressed"), [("Олена", "Олено"), ("Настя", "Насте")])
+async def test_she_is_addressed_in_the_vocative(
+    chat: Chat, services: Services, name: str, addressed: str
+) -> None:
+    await chat.onboard("uk", name=name)
+    assert chat.said().startswith(f"Готово, {addressed}!")
+    await check_in(chat, mood=5)
+    assert f", {addressed}!" in chat.said() and f", {name}!" not in chat.said()
+
+
+async def test_a_name_without_a_sure_vocative_is_left_out(chat: Chat) -> None:
+    await chat.onboard("uk", name="Олег")  # a man's name: never «Олеже» to a mother
+    assert chat.said().startswith("Готово!")
+    await check_in(chat, mood=5)
+    assert "Олег" not in chat.said()
