@@ -24,6 +24,7 @@ from bot.content import (
 )
 from bot.content.names import address_form
 from bot.content.promises import NO_TEAM_SUFFIX
+from bot.content.zones import zone_words
 from bot.engine.events import Ask, Event, Say
 from bot.engine.expr import ExpressionError, names_in
 from bot.engine.state import Input, SessionState
@@ -40,6 +41,8 @@ KNOWN_VARIABLES = frozenset(
         "weeks_postpartum",
         "checkin_time",
         "timezone",
+        "timezone_name",  # her zone's city in her language («Київ»), from content/timezones.yaml
+        "timezone_time",  # "Kyiv time" / «за київським часом»
         # cut-offs from content/escalation.yaml, so result wording follows the alert rules
         "epds_possible",
         "epds_routine",
@@ -119,6 +122,9 @@ class Run:
         today = self.env.today.isoformat()
         found = {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
         found["name_address"] = address_form(found.get("name"), self.env.lang)
+        if "timezone" in found:
+            zone_name, zone_time = zone_words(self.content, found["timezone"], self.env.lang)
+            found.update(timezone_name=zone_name, timezone_time=zone_time)
         return found
 
     def text(self, ref: TextRef) -> str:
