@@ -55,8 +55,16 @@ NO_TEAM_TWINS = (
     "clinic.care_team.what_happens",
     "clinic.care_team.routine_note",
     "clinic.crisis.retraction_reply",
+    "clinic.crisis.still_here",
 )
-PROMISES = ("will contact you", "check in with you", "зв'яжеться з вами", "зв’яжеться з вами")
+PROMISES = (
+    "will contact you",
+    "check in with you",
+    "will see it",
+    "зв'яжеться з вами",
+    "зв’яжеться з вами",
+    "побачить",
+)
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 CONTACT = "{clinic_contact}"
 
@@ -409,6 +417,7 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
         "clinic_phone_line",
         "team_notified_line",
         "still_here",
+        "still_here_no_team",
         "delivered",
         "retraction_reply",
         "retraction_reply_no_team",

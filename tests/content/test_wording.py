@@ -50,6 +50,14 @@ def test_no_ketamine_therapy_in_the_catalogue(content: Content) -> None:
         "Postpartum depression does not always begin",
         "лякливі переконання",
         "Я вас чую",
+        "keep talking",
+        "поговоримо ще",
+        "Поговорімо про це",
+        "write it here",
+        "написати тут",
+        "the clinic or me",
+        "або мені",
+        "this chat are here",
     ],
 )
 def test_phrases_that_promised_or_claimed_too_much_are_gone(content: Content, phrase: str) -> None:

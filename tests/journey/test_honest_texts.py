@@ -90,3 +90,32 @@ async def test_the_consent_is_all_in_the_language_she_chose(
     said = chat.said()
     assert content.text("clinic.care_team.what_happens", lang) in said
     assert content.text("clinic.care_team.what_happens", other) not in said
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_crisis_reply_without_a_staff_chat_claims_no_team(
+    services: Services, lang: str
+) -> None:
+    content = services.catalog.content
+    chat = Chat(Conversation(with_config(services, staff_chat_id=None)))
+    await chat.onboard(lang)
+    await chat.text("I want to kill myself" if lang == "en" else "Я не хочу жити")
+    reply = chat.last[0].text
+    assert content.text("clinic.crisis.reply", lang) in reply
+    assert content.text("clinic.crisis.still_here_no_team", lang) in reply
+    assert content.text("clinic.crisis.team_notified_line", lang) not in reply
+    assert content.text("clinic.crisis.still_here", lang) not in reply
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_crisis_reply_with_a_staff_chat_says_her_words_are_kept(
+    chat: Chat, services: Services, lang: str
+) -> None:
+    content = services.catalog.content
+    await chat.onboard(lang)
+    await chat.text("I want to kill myself" if lang == "en" else "Я не хочу жити")
+    reply = chat.last[0].text
+    assert reply.endswith(content.text("clinic.crisis.still_here", lang))
+    assert content.text("clinic.crisis.team_notified_line", lang) in reply
+    stored = await rows(services, "SELECT handled FROM messages ORDER BY id")
+    assert stored[-1]["handled"] == "crisis_reply"  # what it says is true: her words are kept
