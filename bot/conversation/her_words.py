@@ -33,7 +33,8 @@ def handled_label(turn: Turn, before: StoredSession | None) -> str:
     if said:
         return said[-1]
     if before is not None and before.state.waiting and not before.paused:
-        return f"answer:{before.state.flow}.{before.state.step}"
+        where = f"{before.state.flow}.{before.state.step}"
+        return f"answer:{where}" if turn.incoming.kind == "text" else f"during:{where}"
     return "none"
 
 
