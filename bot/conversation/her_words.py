@@ -2,7 +2,8 @@
 
 Called once per update, after routing, in the turn's transaction: her words commit with the
 alert they triggered, or not at all. Nothing is kept before she consented (nor after /delete or
-a withdrawal in the same turn). Commands and buttons are not her words and are not kept.
+a withdrawal in the same turn). Buttons and bare commands are not her words and are not kept;
+the words she adds after a command are ("/help I can't sleep").
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from bot.storage.dialog import StoredSession
 
 
 def message_kind(turn: Turn) -> str | None:
-    """``text``, ``caption`` or ``edit`` for an update that carries her words, else None."""
+    """``text``, ``caption``, ``edit`` or ``command`` (words after one: "/help I can't") for
+    an update that carries her words, else None."""
     incoming = turn.incoming
+    if incoming.kind == "command":
+        return "command" if incoming.args.strip() else None
     if not incoming.text.strip():
         return None
     if incoming.kind == "text":
@@ -22,6 +26,13 @@ def message_kind(turn: Turn) -> str | None:
     if incoming.kind == "other":
         return "edit" if incoming.other == "edited" else "caption"
     return None
+
+
+def _written(turn: Turn, kind: str) -> str:
+    incoming = turn.incoming
+    if kind == "command":
+        return f"/{incoming.command} {incoming.args.strip()}"
+    return incoming.text
 
 
 def handled_label(turn: Turn, before: StoredSession | None) -> str:
@@ -32,6 +43,8 @@ def handled_label(turn: Turn, before: StoredSession | None) -> str:
     said = [key for key in turn.said if key.startswith(("ui.", "clinic."))]
     if said:
         return said[-1]
+    if turn.incoming.kind == "command":
+        return f"command:{turn.incoming.command}"
     if before is not None and before.state.waiting and not before.paused:
         where = f"{before.state.flow}.{before.state.step}"
         return f"answer:{where}" if turn.incoming.kind == "text" else f"during:{where}"
@@ -48,7 +61,7 @@ async def record_message(
     return await messages.add(
         turn.conn,
         turn.mother.id,
-        turn.incoming.text,
+        _written(turn, kind),
         label or handled_label(turn, before),
         turn.now,
         kind=kind,

@@ -17,13 +17,15 @@ async def test_every_kind_of_her_words_is_kept_with_its_label(
     await chat.send("other", other="photo", text="my baby, she is 3 weeks")  # caption at "name"
     await chat.text("Olenka")
     await chat.send("other", other="edited", text="Olena")
-    await chat.command("checkin")  # commands are not her words
-    await chat.press_index(0)  # buttons neither
+    await chat.command("learn", args="I can't sleep at all")  # the words after a command
+    await chat.command("checkin")  # a bare command is not her words
+    await chat.press_index(0)  # a button neither
     stored = await rows(services, "SELECT kind, text, handled FROM messages ORDER BY id")
     assert [(r["kind"], r["text"], r["handled"]) for r in stored] == [
         ("caption", "my baby, she is 3 weeks", "during:onboarding.name"),
         ("text", "Olenka", "answer:onboarding.name"),
         ("edit", "Olena", "ui.edited"),
+        ("command", "/learn I can't sleep at all", "command:learn"),
     ]
 
 

@@ -6,7 +6,7 @@
 CREATE TABLE messages (
     id         INTEGER PRIMARY KEY,
     mother_id  INTEGER NOT NULL REFERENCES mothers(id) ON DELETE CASCADE,
-    kind       TEXT NOT NULL,                   -- text | caption
+    kind       TEXT NOT NULL,                   -- text | caption | edit | command (the words after one)
     text       TEXT NOT NULL,
     handled    TEXT NOT NULL,                   -- what the bot did with it
     created_at TEXT NOT NULL
