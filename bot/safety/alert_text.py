@@ -154,9 +154,18 @@ class AlertRenderer:
             )
             lines.append(
                 f"• «{html.escape(text)}» ({_local(message.created_at, self.zone)})"
-                f" → {html.escape(message.handled)}"
+                f" → {self._handled(message.handled)}"
             )
         return lines
+
+    def _handled(self, label: str) -> str:
+        """What the bot did, in staff words (content/staff.yaml → handled), by the whole label
+        ("ui.no_flow") or its kind ("answer" of "answer:checkin.on_mind"); else the label."""
+        kind, _, where = label.partition(":")
+        for key in (label, kind if where else ""):
+            if key and self.content.has_text(f"staff.handled.{key}"):
+                return self.t(f"handled.{key}", where=where)
+        return html.escape(label)
 
     def _epds_3a_mark(self, items: dict[str, Any]) -> str:
         """The mark after a history entry (like ", 3A 6 ⚠️") when EPDS-3A reached the flag."""

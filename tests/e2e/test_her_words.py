@@ -42,8 +42,8 @@ async def test_her_messages_in_alert_case_export_and_gone_after_delete(
         )
     )
     text = case.text or ""
-    assert "«Marta»" in text and "answer:onboarding.name" in text
-    assert "about feeding 4471" in text and "ui.no_flow" in text
+    assert "«Marta»" in text and "→ her answer (onboarding.name)" in text
+    assert "about feeding 4471" in text and "→ told the bot cannot answer such" in text
     assert text.count(CRISIS) == 1  # the message of this alert, shown once above
 
     await mother.send("/export")
