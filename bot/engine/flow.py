@@ -106,6 +106,9 @@ class Run:
     env: Env
     content: Content
     events: list[Event] = field(default_factory=list)
+    _derived_cache: dict[tuple[Any, Any, str], dict[str, str]] = field(
+        default_factory=dict, repr=False
+    )
 
     @cached_property
     def _fixed_clinic(self) -> dict[str, dict[str, str]]:
@@ -121,11 +124,20 @@ class Run:
     def variables(self) -> dict[str, Any]:
         today = self.env.today.isoformat()
         found = {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
-        found["name_address"] = address_form(found.get("name"), self.env.lang)
-        if "timezone" in found:
-            zone_name, zone_time = zone_words(self.content, found["timezone"], self.env.lang)
-            found.update(timezone_name=zone_name, timezone_time=zone_time)
+        found.update(self._derived(found.get("name"), found.get("timezone"), self.env.lang))
         return found
+
+    def _derived(self, name: Any, zone: Any, lang: str) -> dict[str, str]:
+        """Her name as addressed and her zone in words: derived from the name and zone of
+        this moment (an answer may have just changed them), once per engine call."""
+        key = (name, zone, lang)
+        if key not in self._derived_cache:
+            derived = {"name_address": address_form(name, lang)}
+            if zone is not None:
+                zone_name, zone_time = zone_words(self.content, zone, lang)
+                derived.update(timezone_name=zone_name, timezone_time=zone_time)
+            self._derived_cache[key] = derived
+        return self._derived_cache[key]
 
     def text(self, ref: TextRef) -> str:
         if ref.inline is not None:
