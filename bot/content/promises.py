@@ -4,15 +4,16 @@ The clinic's wording variables — ``{care_team_action}``, ``{urgent_contact_tim
 ``{routine_contact_time}`` — depend on three things the host knows and the texts do not: the
 time it is now, the clinic's working hours (``content/clinic.yaml`` → ``working_hours``, in
 the bot's time zone) and whether a staff chat is configured at all. "Today" is said only while
-the clinic is open (or before it opens on a working day, with the time it opens); after hours,
-at a weekend or on a closed day it is "on the next working day"; and with no staff chat no one
-is told, so no text may promise contact (a text ``<key>_no_team`` replaces ``<key>`` then).
+the clinic is open for a while yet (or before it opens on a working day, with the time it
+opens); in its last half hour, after hours, at a weekend or on a closed day it is "on the next
+working day"; and with no staff chat no one is told, so no text may promise contact (a text
+``<key>_no_team`` replaces ``<key>`` then).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -20,6 +21,9 @@ from bot.content import LANGUAGES, Content, clinic_variables, render
 from bot.content.clinic_hours import working_hours
 
 NO_TEAM_SUFFIX = "_no_team"
+# "Today" needs the team at work for a while yet: an alert a few minutes before closing may not
+# be seen before everyone leaves, so the promise is then the next working period.
+TODAY_NEEDS = timedelta(minutes=30)
 CONTACT_TIME = "clinic.care_team.contact_time"
 
 
@@ -50,8 +54,11 @@ def contact_times(content: Content, situation: Situation) -> tuple[str, dict[str
     """(urgent choice, its variables, routine choice): names of ``care_team.contact_time``."""
     hours = working_hours(content)
     now, zone = situation.now, situation.zone
-    if hours.is_open(now, zone):
+    closes = hours.open_until(now, zone)
+    if closes is not None and closes - now >= TODAY_NEEDS:
         return "today", {}, "within_working_day"
+    if closes is not None:  # closing within minutes: promise the next working period
+        now = closes
     opening = hours.next_opening(now, zone)
     if opening is None:
         return "soon", {}, "soon"

@@ -29,6 +29,9 @@ def kyiv(*args: int) -> datetime:
     ("moment", "urgent", "routine"),
     [
         (kyiv(2026, 12, 2, 10, 0), "today", "within_working_day"),  # Wednesday, open
+        (kyiv(2026, 12, 2, 17, 29), "today", "within_working_day"),  # 31 minutes left
+        (kyiv(2026, 12, 2, 17, 45), "next_working_day", "next_working_day"),  # closing soon
+        (kyiv(2026, 12, 4, 17, 50), "next_working_day", "next_working_day"),  # Friday → Monday
         (kyiv(2026, 12, 2, 7, 30), "later_today", "within_working_day"),  # before opening
         (kyiv(2026, 12, 2, 23, 30), "next_working_day", "next_working_day"),  # night
         (kyiv(2026, 12, 5, 12, 0), "next_working_day", "next_working_day"),  # Saturday
