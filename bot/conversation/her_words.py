@@ -40,9 +40,8 @@ def handled_label(turn: Turn, before: StoredSession | None) -> str:
     took it as an answer, or the key of the reply she got."""
     if turn.crisis_fired:
         return "crisis_reply"
-    said = [key for key in turn.said if key.startswith(("ui.", "clinic."))]
-    if said:
-        return said[-1]
+    if turn.said:
+        return turn.said[-1]
     if turn.incoming.kind == "command":
         return f"command:{turn.incoming.command}"
     if before is not None and before.state.waiting and not before.paused:
