@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.content import LANGUAGES, Content, clinic_variables, render
 from bot.content.clinic_hours import working_hours
+from bot.content.plural import plural_form
 
 NO_TEAM_SUFFIX = "_no_team"
 # "Today" needs the team at work for a while yet: an alert a few minutes before closing may not
@@ -35,12 +36,15 @@ class Situation:
     now: datetime
     zone: ZoneInfo
     care_team: bool
+    retention_days: int = 365  # MESSAGE_RETENTION_DAYS: how long her messages are kept
 
 
 def situation_of(config: Config, now: datetime) -> Situation:
     """The clinic's hours are in the bot's zone; only a configured staff chat means anyone is
     told."""
-    return Situation(now, config.zone, config.staff_chat_id is not None)
+    return Situation(
+        now, config.zone, config.staff_chat_id is not None, config.message_retention_days
+    )
 
 
 def no_team_key(content: Content, key: str, care_team: bool) -> str:
@@ -67,12 +71,26 @@ def contact_times(content: Content, situation: Situation) -> tuple[str, dict[str
     return "next_working_day", {}, "next_working_day"
 
 
+def retention_words(content: Content, lang: str, days: int) -> str:
+    """ "12 months" / «12 місяців» for a year, whole months as months, otherwise days."""
+    unit, count = "days", days
+    if days in (365, 366):
+        unit, count = "months", 12
+    elif days % 30 == 0:
+        unit, count = "months", days // 30
+    key = f"clinic.consent.retention.{unit}.{plural_form(count, lang)}"
+    return content.text(key, lang, {"count": count}) if content.has_text(key) else ""
+
+
 def clinic_variables_at(content: Content, lang: str, situation: Situation) -> dict[str, str]:
     """The clinic's wording variables in ``lang`` for this moment (see the module docstring)."""
     variables = clinic_variables(content, lang)
     action = no_team_key(content, "clinic.care_team.what_happens", situation.care_team)
     if content.has_text(action):
         variables["care_team_action"] = content.text(action, lang, variables)
+    retention = retention_words(content, lang, situation.retention_days)
+    if retention:
+        variables["message_retention"] = retention
     urgent, urgent_vars, routine = contact_times(content, situation)
     for name, choice, extra in (
         ("urgent_contact_time", urgent, urgent_vars),

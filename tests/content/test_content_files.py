@@ -32,6 +32,12 @@ ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "clinic.care_team.routine_note": frozenset({"routine_contact_time"}),
     "clinic.care_team.routine_note_no_team": frozenset({"clinic_contact"}),
     "clinic.consent.what_triggers_contact": frozenset({"care_team_action"}),
+    "clinic.consent.what_is_stored": frozenset({"message_retention"}),
+    **{
+        f"clinic.consent.retention.{unit}.{form}": frozenset({"count"})
+        for unit in ("months", "days")
+        for form in ("one", "few", "many")
+    },
     "clinic.consent.declined": frozenset({"clinic_contact"}),
     "clinic.crisis.delivered": frozenset({"urgent_contact_time"}),
     "clinic.crisis.clinic_phone_line": frozenset({"clinic_phone"}),
@@ -406,6 +412,7 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
     assert set(clinic["consent"]) == {
         "intro",
         "what_is_stored",
+        "retention",
         "what_triggers_contact",
         "question",
         "agree",

@@ -99,3 +99,24 @@ def test_no_team_key_only_swaps_texts_that_have_a_twin(content: Content) -> None
     assert no_team_key(content, key, care_team=False) == key + "_no_team"
     assert no_team_key(content, key, care_team=True) == key
     assert no_team_key(content, "clinic.crisis.reply", care_team=False) == "clinic.crisis.reply"
+
+
+@pytest.mark.parametrize(
+    ("days", "lang", "words"),
+    [
+        (365, "en", "12 months"),
+        (365, "uk", "12 місяців"),
+        (90, "uk", "3 місяці"),
+        (30, "uk", "1 місяць"),
+        (45, "en", "45 days"),
+        (21, "uk", "21 день"),
+        (1, "en", "1 day"),
+    ],
+)
+def test_the_consent_says_how_long_her_messages_are_kept(
+    content: Content, days: int, lang: str, words: str
+) -> None:
+    situation = Situation(kyiv(2026, 12, 2, 10, 0), KYIV, True, retention_days=days)
+    variables = clinic_variables_at(content, lang, situation)
+    assert variables["message_retention"] == words
+    assert words in content.text("clinic.consent.what_is_stored", lang, variables)

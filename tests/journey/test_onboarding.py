@@ -29,8 +29,9 @@ async def test_onboarding_end_to_end(chat: Chat, services: Services, lang: str) 
     await chat.command("start")
     await chat.press("English" if lang == "en" else "Українська")
     said = chat.said()
+    retention = "12 months" if lang == "en" else "12 місяців"  # MESSAGE_RETENTION_DAYS=365
     for key in ("intro", "what_is_stored", "question"):
-        assert text(services, f"clinic.consent.{key}", lang) in said
+        assert text(services, f"clinic.consent.{key}", lang, message_retention=retention) in said
     assert "112" in said  # what triggers contact ends with the emergency numbers
     await chat.press_index(0)
     assert "?" in chat.said() and chat.labels() == [text(services, "ui.skip", lang)]
