@@ -62,11 +62,14 @@ NO_TEAM_TWINS = (
     "clinic.care_team.routine_note",
     "clinic.crisis.retraction_reply",
     "clinic.crisis.still_here",
+    "clinic.consent.intro",
 )
 PROMISES = (
     "will contact you",
     "check in with you",
     "will see it",
+    "are seen by",
+    "бачить команда",
     "зв'яжеться з вами",
     "зв’яжеться з вами",
     "побачить",
@@ -411,6 +414,7 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
     }
     assert set(clinic["consent"]) == {
         "intro",
+        "intro_no_team",
         "what_is_stored",
         "retention",
         "what_triggers_contact",

@@ -59,6 +59,7 @@ async def test_without_a_staff_chat_nothing_promises_contact(services: Services,
     consent = chat.said()
     content = services.catalog.content
     assert content.text("clinic.care_team.what_happens", lang) not in consent
+    assert content.text("clinic.consent.intro_no_team", lang) in consent
     assert content.text("clinic.clinic.contact", lang) in consent
     await chat.press_index(0)  # agree
     await chat.text("Olenka")
