@@ -36,10 +36,12 @@ def _written(turn: Turn, kind: str) -> str:
 
 
 def handled_label(turn: Turn, before: StoredSession | None) -> str:
-    """What the bot did, in a few words staff can read: the crisis reply, the flow step that
-    took it as an answer, or the key of the reply she got."""
+    """What the bot did, in a few words staff can read: the crisis reply, what the free-text
+    screening answered, the key of the reply she got, or the flow step that took it."""
     if turn.crisis_fired:
         return "crisis_reply"
+    if turn.outcome:  # the free-text screening's answer: distress, topic:<id>, unmatched
+        return turn.outcome
     if turn.said:
         return turn.said[-1]
     if turn.incoming.kind == "command":

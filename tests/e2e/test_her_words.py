@@ -11,7 +11,7 @@ from tests.e2e.test_hostile_input import onboarded
 from tests.fakeapi import FakeBotApi
 from tests.harness import InProcessBot
 
-WORRY = "The night was long & I <worry> about feeding 4471"
+WORRY = "Blue giraffe & <tea> on the balcony 4471"
 
 
 async def test_her_messages_in_alert_case_export_and_gone_after_delete(
@@ -22,7 +22,7 @@ async def test_her_messages_in_alert_case_export_and_gone_after_delete(
     await mother.wait_for_text("When was your baby born?")
     await mother.send("/cancel")
     await mother.wait_for_text("stopped here")
-    await mother.send(WORRY)  # nothing in progress: the bot says it cannot answer
+    await mother.send(WORRY)  # nothing in progress and nothing it knows: the honest reply
     await mother.wait_for_text("Thank you for writing")
     await mother.send(CRISIS)
     await mother.wait_for_text("7333")
@@ -43,7 +43,7 @@ async def test_her_messages_in_alert_case_export_and_gone_after_delete(
     )
     text = case.text or ""
     assert "«Marta»" in text and "→ her answer (onboarding.name)" in text
-    assert "about feeding 4471" in text and "→ told the bot cannot answer such" in text
+    assert "on the balcony 4471" in text and "→ no answer fitted" in text
     assert text.count(CRISIS) == 1  # the message of this alert, shown once above
 
     await mother.send("/export")
@@ -53,7 +53,7 @@ async def test_her_messages_in_alert_case_export_and_gone_after_delete(
     data = json.loads(exported.document or b"{}")
     assert [(m["text"], m["handled"]) for m in data["messages"]] == [
         ("Marta", "answer:onboarding.name"),
-        (WORRY, "ui.no_flow"),
+        (WORRY, "unmatched"),
         (CRISIS, "crisis_reply"),
     ]
 
