@@ -50,6 +50,7 @@ def test_no_ketamine_therapy_in_the_catalogue(content: Content) -> None:
         "Postpartum depression does not always begin",
         "лякливі переконання",
         "Я вас чую",
+        "відмітк",  # one word for the check-in in Ukrainian: «щоденне запитання»
         "keep talking",
         "поговоримо ще",
         "Поговорімо про це",
