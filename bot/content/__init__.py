@@ -44,6 +44,9 @@ class Content:
 
     files: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
+    # What is derived from the files and asked for on every turn (the clinic's hours, its
+    # fixed wording), computed once per loaded content: the files do not change while it runs.
+    derived: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, key: str) -> Any:
         stem, _, rest = key.partition(".")

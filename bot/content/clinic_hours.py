@@ -65,7 +65,14 @@ class WorkingHours:
 
 
 def working_hours(content: Content) -> WorkingHours:
-    """The validated hours (``check_working_hours`` ran at start-up); none set → never open."""
+    """The validated hours (``check_working_hours`` ran at start-up); none set → never open.
+    Read once per loaded content: every turn asks what it may promise."""
+    if "working_hours" not in content.derived:
+        content.derived["working_hours"] = _read_hours(content)
+    return content.derived["working_hours"]  # type: ignore[no-any-return]
+
+
+def _read_hours(content: Content) -> WorkingHours:
     raw = (content.files.get(CLINIC_FILE) or {}).get("working_hours") or {}
     week: dict[int, tuple[time, time]] = {}
     for index, name in enumerate(WEEKDAYS):

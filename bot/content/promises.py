@@ -82,23 +82,39 @@ def retention_words(content: Content, lang: str, days: int) -> str:
     return content.text(key, lang, {"count": count}) if content.has_text(key) else ""
 
 
+def _fixed_variables(
+    content: Content, lang: str, care_team: bool, retention_days: int
+) -> dict[str, str]:
+    """The part that does not depend on the time of day, once per loaded content."""
+    key = ("clinic_variables", lang, care_team, retention_days)
+    if key not in content.derived:
+        variables = clinic_variables(content, lang)
+        action = no_team_key(content, "clinic.care_team.what_happens", care_team)
+        if content.has_text(action):
+            variables["care_team_action"] = content.text(action, lang, variables)
+        retention = retention_words(content, lang, retention_days)
+        if retention:
+            variables["message_retention"] = retention
+        content.derived[key] = variables
+    return dict(content.derived[key])
+
+
 def clinic_variables_at(content: Content, lang: str, situation: Situation) -> dict[str, str]:
     """The clinic's wording variables in ``lang`` for this moment (see the module docstring)."""
-    variables = clinic_variables(content, lang)
-    action = no_team_key(content, "clinic.care_team.what_happens", situation.care_team)
-    if content.has_text(action):
-        variables["care_team_action"] = content.text(action, lang, variables)
-    retention = retention_words(content, lang, situation.retention_days)
-    if retention:
-        variables["message_retention"] = retention
+    variables = _fixed_variables(content, lang, situation.care_team, situation.retention_days)
     urgent, urgent_vars, routine = contact_times(content, situation)
-    for name, choice, extra in (
-        ("urgent_contact_time", urgent, urgent_vars),
-        ("routine_contact_time", routine, {}),
-    ):
-        key = f"{CONTACT_TIME}.{choice}"
-        if content.has_text(key):
-            variables[name] = render(content.text(key, lang), extra)
+    key = ("contact_times", lang, urgent, tuple(sorted(urgent_vars.items())), routine)
+    if key not in content.derived:  # a handful of distinct answers a day
+        words = {}
+        for name, choice, extra in (
+            ("urgent_contact_time", urgent, urgent_vars),
+            ("routine_contact_time", routine, {}),
+        ):
+            text_key = f"{CONTACT_TIME}.{choice}"
+            if content.has_text(text_key):
+                words[name] = render(content.text(text_key, lang), extra)
+        content.derived[key] = words
+    variables.update(content.derived[key])
     return variables
 
 
