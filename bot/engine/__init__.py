@@ -15,7 +15,7 @@ from bot.engine.events import (
     ShowSnippet,
 )
 from bot.engine.flow import Env, Flow
-from bot.engine.loader import load_flows, require_flows
+from bot.engine.loader import load_flows
 from bot.engine.runner import Engine, FlowLoopError
 from bot.engine.state import ButtonInput, Input, OtherInput, SessionState, TextInput
 
@@ -42,5 +42,4 @@ __all__ = [
     "ShowSnippet",
     "TextInput",
     "load_flows",
-    "require_flows",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import bot.engine.steps  # noqa: F401 - registers the step types
 from bot.content import Content
 from bot.engine.flow import END_TARGET, KNOWN_VARIABLES, STEP_TYPES, Flow, ParseContext, Step
-from bot.yamlsrc import Problem, ValidationFailed, YMap, display_path, line_of, load_yaml
+from bot.yamlsrc import Problem, YMap, display_path, line_of, load_yaml
 
 FLOW_KEYS = frozenset({"id", "command", "description", "requires_consent", "steps"})
 
@@ -108,10 +108,3 @@ def _check_switches(flows: dict[str, Flow]) -> list[Problem]:
                 problems.append(Problem(flow.file, 1, f"command '/{flow.command}' is taken"))
             commands[flow.command] = flow.id
     return problems
-
-
-def require_flows(directory: Path, content: Content, host_calls: frozenset[str]) -> dict[str, Flow]:
-    flows, problems = load_flows(directory, content, host_calls)
-    if problems:
-        raise ValidationFailed(problems)
-    return flows

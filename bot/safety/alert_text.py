@@ -7,7 +7,6 @@ current status, and an alert whose mother erased her data shows no personal text
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -196,7 +195,3 @@ class AlertRenderer:
                 )
             )
         return lines
-
-
-def now_local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.content import check_text_leaf
 from bot.engine.expr import ExpressionError, evaluate, names_in
-from bot.yamlsrc import Problem, ValidationFailed, YMap, display_path, line_of, load_yaml
+from bot.yamlsrc import Problem, YMap, display_path, line_of, load_yaml
 
 PRIORITIES = ("urgent", "routine")
 SOURCES = ("answer", "assessment", "text", "schedule", "distress", "request")
@@ -165,10 +165,3 @@ def load_escalation(path: Path) -> tuple[Escalation | None, list[Problem]]:
     if not rules:
         problems.append(Problem(file, data.line, "no valid rules"))
     return Escalation(rules, thresholds), problems
-
-
-def require_escalation(path: Path) -> Escalation:
-    escalation, problems = load_escalation(path)
-    if problems or escalation is None:
-        raise ValidationFailed(problems)
-    return escalation

@@ -22,9 +22,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.clock import utcnow
 from bot.content import Content, pick
-from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
-from bot.delivery import DeliveryError, Unreachable
 from bot.engine import Flow
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import Scheduler
@@ -78,15 +76,6 @@ class TelegramBot:
         for reply in replies:
             if reply.text or reply.photo is not None or reply.document is not None:
                 self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
-
-    async def send(self, reply: Outgoing) -> None:
-        """Send one message through the sender and wait until Telegram took it."""
-        try:
-            await self.sender.send(reply)
-        except Unreachable:
-            await self.conversation.mark_blocked(reply.chat_id, utcnow())
-        except DeliveryError:
-            log.warning("reply_not_delivered")
 
     async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
         """Replies are queued, not awaited, so the next update is handled meanwhile; the
