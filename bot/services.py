@@ -7,14 +7,16 @@ the problems ``check`` reports, each with file and line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Config
 from bot.content import Content, load_content
 from bot.conversation.host_calls import HOST_CALLS
 from bot.engine import Engine, Flow, load_flows
-from bot.safety.escalation import Escalation, load_escalation
+from bot.engine.steps.asking import AskingStep
+from bot.safety.escalation import Escalation, Rule, check_conditions, load_escalation
 from bot.safety.staff_chats import StaffChats
 from bot.storage import Database
 from bot.yamlsrc import Problem, ValidationFailed
@@ -94,6 +96,8 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
 
     problems += check_snippets(content) + check_cadence(content, set(topics(content)))
     problems += check_working_hours(content)
+    if escalation is not None:
+        problems += check_conditions(escalation, partial(_answer_values, flows))
     from bot.content.free_text_check import check_free_text
 
     problems += check_free_text(content)
@@ -103,6 +107,20 @@ def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, 
 
     model = NgramModel.load(MODEL_FILE)
     return Catalog(content, flows, escalation, detector, distress, topic_lexicon, model), []
+
+
+def _answer_values(flows: dict[str, Flow], rule: Rule) -> list[Any]:
+    """The values an answer rule can see: the options of every question that saves its key."""
+    values: list[Any] = []
+    for flow in flows.values():
+        if rule.flow is not None and flow.id != rule.flow:
+            continue
+        for step in flow.steps.values():
+            if rule.key is not None and rule.key not in step.saves():
+                continue
+            if isinstance(step, AskingStep):
+                values += [value for value, _, _ in step.options]
+    return values
 
 
 def load_catalog(config: Config) -> Catalog:

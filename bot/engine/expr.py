@@ -105,6 +105,23 @@ def evaluate(source: str, variables: dict[str, Any]) -> Any:
         return None
 
 
+def type_clash(source: str, variables: dict[str, Any]) -> str | None:
+    """What goes wrong evaluating ``source`` with these (typical) values, or None.
+
+    ``evaluate`` must not crash a turn, so it takes a type clash as false; a rule whose
+    condition always clashes then never fires and says nothing. ``main.py check`` asks this
+    with a sample of each kind of value instead, and reports the clash with file and line."""
+    evaluator = _evaluator()
+    evaluator.names = _Defaulting(variables)
+    try:
+        evaluator.eval(str(source), previously_parsed=_parsed(str(source)))
+    except (TypeError, ZeroDivisionError) as exc:
+        return str(exc)
+    except (NameNotDefined, InvalidExpression):
+        return None
+    return None
+
+
 _local = threading.local()
 
 

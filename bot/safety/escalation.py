@@ -7,12 +7,13 @@ a Python change; conditions are safe expressions over the trigger's values and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.content import check_text_leaf
-from bot.engine.expr import ExpressionError, evaluate, names_in
+from bot.engine.expr import ExpressionError, evaluate, names_in, type_clash
 from bot.yamlsrc import Problem, YMap, display_path, line_of, load_yaml
 
 PRIORITIES = ("urgent", "routine")
@@ -41,6 +42,7 @@ class Rule:
     kind: str | None = None
     crisis_reply: bool = False
     label: dict[str, str] = field(default_factory=dict)
+    line: int = 1  # of its ``when:`` in content/escalation.yaml
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Trigger:
 class Escalation:
     rules: list[Rule]
     thresholds: dict[str, float]
+    file: str = "content/escalation.yaml"
 
     def _fire(self, source: str, values: dict[str, Any], **match: str | None) -> list[Rule]:
         fired = []
@@ -135,6 +138,7 @@ def _parse_rule(raw: Any, file: str, thresholds: set[str], problems: list[Proble
         kind=raw.get("kind"),
         crisis_reply=bool(raw.get("crisis_reply", False)),
         label=dict(raw.get("label") or {}),
+        line=raw.line_of("when"),
     )
 
 
@@ -164,4 +168,47 @@ def load_escalation(path: Path) -> tuple[Escalation | None, list[Problem]]:
         rules.append(rule)
     if not rules:
         problems.append(Problem(file, data.line, "no valid rules"))
-    return Escalation(rules, thresholds), problems
+    return Escalation(rules, thresholds, file), problems
+
+
+# A value of the kind each trigger really carries, for the type check of every ``when:``. An
+# answer's values come from the flow's options (``check_conditions``).
+SAMPLES: dict[str, dict[str, Any]] = {
+    "answer": {"low_streak": 3},
+    "assessment": {"score": 14, "previous_score": 11, "epds_3a": 6}
+    | {f"q{n}": 1 for n in range(1, 11)},
+    "text": {"category": "suicidal"},
+    "schedule": {"days_since_low": 3},
+    "distress": {"days": 3, "category": "hopelessness"},
+    "request": {},
+}
+
+
+def check_conditions(
+    escalation: Escalation, answer_values: Callable[[Rule], list[Any]]
+) -> list[Problem]:
+    """Evaluate every ``when:`` with values of the kinds its trigger carries; a type clash
+    (``value <= 2`` where the answer is a word) is reported with file and line, since at run
+    time it would silently never fire. ``answer_values`` gives an answer rule's possible
+    values (the options of the question that saves it)."""
+    problems = []
+    for rule in escalation.rules:
+        if rule.when is None:
+            continue
+        values = [None] if rule.source != "answer" else answer_values(rule) or [None]
+        for value in values:
+            sample = {**escalation.thresholds, **SAMPLES[rule.source]}
+            if value is not None:
+                sample["value"] = value
+            clash = type_clash(rule.when, sample)
+            if clash is not None:
+                shown = "" if value is None else f" with the answer {value!r}"
+                problems.append(
+                    Problem(
+                        escalation.file,
+                        rule.line,
+                        f"rule '{rule.id}': '{rule.when}' cannot be evaluated{shown}: {clash}",
+                    )
+                )
+                break
+    return problems

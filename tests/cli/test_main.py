@@ -74,3 +74,19 @@ def test_chat_runs_a_conversation_from_stdin(tmp_path: Path) -> None:
     assert "Якою мовою" in result.stdout
     assert "Do you agree?" in result.stdout
     assert "What would you like me to call you?" in result.stdout
+
+
+def test_check_reports_a_condition_that_can_never_be_evaluated(tmp_path: Path) -> None:
+    """A mistyped ``when:`` (a number compared with a word answer) would never fire at run
+    time, silently: ``check`` evaluates it with the answers the question really gives."""
+    shutil.copytree(ROOT / "dialogs", tmp_path / "dialogs")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    rules = tmp_path / "content" / "escalation.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "    when: \"value != 'no'\"" in text
+    rules.write_text(text.replace("    when: \"value != 'no'\"", '    when: "value >= 1"', 1))
+    line = next(n for n, row in enumerate(rules.read_text().splitlines(), 1) if "value >= 1" in row)
+    result = run_main("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"content/escalation.yaml:{line}:" in result.stdout
+    assert "rule 'checkin_safety'" in result.stdout and "cannot be evaluated" in result.stdout
