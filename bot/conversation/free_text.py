@@ -87,7 +87,7 @@ def screen(catalog: Catalog, text: str) -> Screening:
         and model.score(text) >= least
         and not any(
             detector is not None and detector.judged_benign(text)
-            for detector in (catalog.detector, catalog.distress)
+            for detector in (catalog.distress, catalog.detector)
         )
     ):
         grams = ", ".join(model.top_grams(text))

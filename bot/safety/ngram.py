@@ -42,6 +42,10 @@ CORPUS = ROOT / "tests" / "safety" / "corpus"
 HELD_OUT_FROM = 10
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
+# Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer
+# ("half past seven", "yesterday-ish") are weak evidence, so the sum is scaled by the square
+# root of the n-grams counted plus this many (about eight words' worth).
+_SHRINK = 40
 
 
 def grams(text: str) -> set[str]:
@@ -67,10 +71,11 @@ class NgramModel:
         return cls(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})
 
     def score(self, text: str) -> float:
-        """Log-odds of concern, scaled by the square root of the n-grams counted, so a long
-        message does not win by length alone."""
+        """Log-odds of concern, scaled by the square root of the n-grams counted (plus
+        :data:`_SHRINK`), so a long message does not win by length alone, nor a short one by a
+        few strong n-grams."""
         found = [self.weights[g] for g in grams(text) if g in self.weights]
-        return self.prior + sum(found) / math.sqrt(max(1, len(found)))
+        return self.prior + sum(found) / math.sqrt(len(found) + _SHRINK)
 
     def top_grams(self, text: str, count: int = 5) -> list[str]:
         """The n-grams of ``text`` that weighed most towards concern (shown to staff)."""
