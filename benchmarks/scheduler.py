@@ -66,7 +66,7 @@ def rows(tick: dict[str, Any], jobs: dict[str, Any]) -> list[Row]:
             note="virtual clock through the real Sender and Pacer",
         ),
         Row(
-            f"3f. Peak RSS, {n} mothers (bot, its database, fake API in-process)",
+            f"3f. Peak RSS, {n} mothers (bot and its database; the fake API runs apart)",
             f"{tick['peak_rss_mb']:.0f} MB",
             f"{jobs['peak_rss_mb']:.0f} MB (process holding the jobs only)",
             "",

@@ -55,6 +55,7 @@ class Config:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     send_rate_per_second: float = 30.0
+    message_retention_days: int = 365
     dialogs_dir: Path = Path("dialogs")
     content_dir: Path = Path("content")
     extra: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +94,12 @@ def _rate(name: str, raw: str) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0, got {raw!r}")
     return value
+
+
+def _days(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of days, 1 or more, got {raw!r}")
+    return int(raw)
 
 
 def _zone(name: str, raw: str) -> str:
@@ -212,6 +219,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "BOT_WEBHOOK_PORT": ("webhook_port", _port),
     "BOT_WEBHOOK_SECRET": ("webhook_secret", _secret),
     "SEND_RATE_PER_SECOND": ("send_rate_per_second", _rate),
+    "MESSAGE_RETENTION_DAYS": ("message_retention_days", _days),
     "DIALOGS_DIR": ("dialogs_dir", lambda _n, raw: Path(raw)),
     "CONTENT_DIR": ("content_dir", lambda _n, raw: Path(raw)),
 }

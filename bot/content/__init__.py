@@ -126,14 +126,12 @@ def require_content(directory: Path) -> Content:
 
 CLINIC_VARIABLES = {
     "clinic_contact": "clinic.clinic.contact",
-    "care_team_action": "clinic.care_team.what_happens",
-    "urgent_contact_time": "clinic.care_team.urgent_contact_time",
-    "routine_contact_time": "clinic.care_team.routine_contact_time",
 }
 
 
 def clinic_variables(content: Content, lang: str) -> dict[str, str]:
-    """The clinic's contact wording, substituted into any text that mentions it."""
+    """The clinic's fixed wording (``{clinic_contact}``). What depends on the moment — contact
+    times and whether anyone is told — is added by :mod:`bot.content.promises`."""
     return {
         name: content.text(key, lang)
         for name, key in CLINIC_VARIABLES.items()

@@ -49,6 +49,8 @@ async def raise_triggers(turn: Turn, triggers: list[Trigger], dedup: str) -> boo
             now=turn.now,
         )
         created = created or alert_id is not None
+        if alert_id is not None:
+            turn.raised.append(trigger.priority)
     turn.alerted = turn.alerted or created
     if any(t.rule.crisis_reply for t in triggers):
         category = next((t.category for t in triggers if t.category), None)

@@ -75,5 +75,16 @@ async def resume(turn: Turn) -> list[Outgoing]:
     return []
 
 
+@host_call("care_team_note")
+async def care_team_note(turn: Turn) -> list[Outgoing]:
+    """After an answer or a result that wrote a routine alert (a questionnaire total of 13 or
+    more, a second 10–12 in a row): when the care team will be in touch, in the clinic's hours
+    — or, with no staff chat configured, where to turn instead (no promise). After an urgent
+    alert the crisis reply has said it; with no alert there is nothing to tell."""
+    if turn.crisis_fired or "routine" not in turn.raised:
+        return []
+    return [Outgoing(turn.chat_id, turn.text("clinic.care_team.routine_note"))]
+
+
 # The journey's actions (/learn, /mood, /export, /delete) register themselves when imported.
 from bot.conversation import journey_calls  # noqa: E402, F401

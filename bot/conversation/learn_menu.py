@@ -60,18 +60,26 @@ async def read_topic(turn: Turn, topic: str) -> None:
     if not _known_topic(turn, topic):
         return
     if await show_snippet(turn, topic):
+        _help_lines(turn, topic)
         buttons = [
             _button(turn, "learn.more_button", menu_ref(READ, topic)),
             _button(turn, "learn.topics_button", MENU),
         ]
         turn.replies[-1] = replace(turn.replies[-1], buttons=one_per_row(buttons))
         return
+    _help_lines(turn, topic)
     name = _topic_name(turn, topic)
     buttons = [
         _button(turn, "learn.restart_button", menu_ref(RESTART, topic), topic=name),
         _button(turn, "learn.topics_button", MENU),
     ]
     turn.say("learn.topic_done", buttons, topic=name)
+
+
+def _help_lines(turn: Turn, topic: str) -> None:
+    """In the topics of ``learn.with_help_lines`` ("When it's urgent"), every help line."""
+    if topic in (turn.services.catalog.content.lookup("learn.with_help_lines") or ()):
+        turn.say("clinic.crisis.resources")
 
 
 @menu_action(RESTART)

@@ -14,6 +14,7 @@ from bot.clock import parse_iso, utcnow
 from bot.conversation import free_text
 from bot.conversation.effects import apply_events
 from bot.conversation.escalate import on_crisis_text
+from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
 from bot.conversation.staff import STAFF_COMMANDS, StaffDesk
@@ -82,6 +83,7 @@ class Conversation:
                 turn = Turn(self.services, conn, incoming, now, mother)
                 turn.know_session(stored)
                 await self._route(turn)
+                await record_message(turn, stored)  # her words, with what was done with them
             return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")
@@ -174,7 +176,9 @@ class Conversation:
         await on_crisis_text(turn, category, entry_id, span)
 
     async def _stranger(self, turn: Turn) -> None:
-        if await mothers.has_declined(turn.conn, turn.chat_id):
+        if turn.incoming.command == "sos":  # help lines need no consent (nothing is stored)
+            turn.say("clinic.crisis.resources")
+        elif await mothers.has_declined(turn.conn, turn.chat_id):
             turn.say("ui.declined_known")
         else:
             turn.say("ui.need_consent")

@@ -19,6 +19,7 @@ from bot.storage import alerts, mothers
 
 # The one list of staff commands: the service refuses them in a mother's chat from here too.
 STAFF_COMMANDS = frozenset({"alerts", "case", "report", "caseload"})
+CASE_MESSAGES = 8  # her last messages shown by /case
 
 
 class StaffDesk:
@@ -133,9 +134,9 @@ class StaffDesk:
             return [await self._alert_message(conn, incoming.sender.chat_id, a) for a in found[:20]]
 
     async def _alert_message(
-        self, conn: aiosqlite.Connection, chat_id: int, alert: alerts.Alert
+        self, conn: aiosqlite.Connection, chat_id: int, alert: alerts.Alert, messages: int = 3
     ) -> Outgoing:
-        text = await self.renderer.render(conn, alert)
+        text = await self.renderer.render(conn, alert, messages)
         return Outgoing(chat_id, text, one_per_row(self.renderer.buttons(alert)), html=True)
 
     async def _case(self, incoming: Incoming, alert_id: str | None = None) -> list[Outgoing]:
@@ -150,7 +151,11 @@ class StaffDesk:
                 return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_unknown"))]
             mother = await mothers.by_id(conn, alert.mother_id)
             history = await alerts.alerts_of(conn, alert.mother_id)
-            out = [await self._alert_message(conn, incoming.sender.chat_id, alert)]
+            out = [
+                await self._alert_message(
+                    conn, incoming.sender.chat_id, alert, messages=CASE_MESSAGES
+                )
+            ]
             if mother is not None and len(history) > 1:
                 older = ", ".join(
                     f"#{a.id} {a.rule} ({a.status})" for a in history if a.id != alert.id

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.clock import iso
-from bot.content import DEFAULT_LANGUAGE, clinic_variables
+from bot.content import DEFAULT_LANGUAGE
+from bot.content.names import address_form
+from bot.content.promises import Situation, clinic_variables_all, no_team_key, situation_of
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, one_per_row
 from bot.engine import (
     AnswerSaved,
@@ -59,8 +61,11 @@ class Turn:
     outcome: str | None = None
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # content keys said, in order (her_words.py)
+    raised: list[str] = field(default_factory=list)  # priorities of the alerts written
     _session_of: Mother | None = field(default=None, init=False, repr=False)
     _session: StoredSession | None = field(default=None, init=False, repr=False)
+    _clinic: dict[str, dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     @property
     def stamp(self) -> str:
@@ -93,13 +98,30 @@ class Turn:
     def local_today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
+    @property
+    def situation(self) -> Situation:
+        """What the bot may promise at this turn's moment."""
+        return situation_of(self.services.config, self.now)
+
+    def clinic(self) -> dict[str, dict[str, str]]:
+        """The clinic's wording variables for this turn's moment, per language (once a turn)."""
+        if self._clinic is None:
+            self._clinic = clinic_variables_all(self.services.catalog.content, self.situation)
+        return self._clinic
+
     def text(self, key: str, **variables: Any) -> str:
         content = self.services.catalog.content
         name = self.mother.name if self.mother and self.mother.name else ""
-        base = {**clinic_variables(content, self.lang), "name": name}
+        base = {
+            **self.clinic()[self.lang],
+            "name": name,
+            "name_address": address_form(name, self.lang),
+        }
+        key = no_team_key(content, key, self.situation.care_team)
         return content.text(key, self.lang, {**base, **variables})
 
     def say(self, key: str, buttons: list[Button] | None = None, **variables: Any) -> None:
+        self.said.append(key)
         self.replies.append(
             Outgoing(self.chat_id, self.text(key, **variables), one_per_row(buttons or []))
         )
@@ -120,7 +142,13 @@ class Turn:
             if self.mother.baby_birth_date:
                 days = (self.local_today() - date.fromisoformat(self.mother.baby_birth_date)).days
                 variables.update(days_postpartum=days, weeks_postpartum=days // 7)
-        return Env(lang=self.lang, today=self.local_today(), variables=variables)
+        return Env(
+            lang=self.lang,
+            today=self.local_today(),
+            variables=variables,
+            clinic=self.clinic(),
+            care_team=self.situation.care_team,
+        )
 
     async def reload_mother(self) -> None:
         self.mother = await mothers.by_chat(self.conn, self.chat_id)

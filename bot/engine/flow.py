@@ -22,6 +22,9 @@ from bot.content import (
     pick,
     render,
 )
+from bot.content.names import address_form
+from bot.content.promises import NO_TEAM_SUFFIX
+from bot.content.zones import zone_words
 from bot.engine.events import Ask, Event, Say
 from bot.engine.expr import ExpressionError, names_in
 from bot.engine.state import Input, SessionState
@@ -31,12 +34,15 @@ from bot.yamlsrc import Problem, YMap, line_of
 KNOWN_VARIABLES = frozenset(
     {
         "name",
+        "name_address",  # her name as she is addressed: the vocative in Ukrainian, or ""
         "language",
         "today",
         "days_postpartum",
         "weeks_postpartum",
         "checkin_time",
         "timezone",
+        "timezone_name",  # her zone's city in her language («Київ»), from content/timezones.yaml
+        "timezone_time",  # "Kyiv time" / «за київським часом»
         # cut-offs from content/escalation.yaml, so result wording follows the alert rules
         "epds_possible",
         "epds_routine",
@@ -59,6 +65,10 @@ class Env:
     lang: str
     today: date
     variables: dict[str, Any] = field(default_factory=dict)
+    # The clinic's wording variables per language, computed by the host for this moment
+    # (bot/content/promises.py); without them, the fixed wording of content/clinic.yaml.
+    clinic: dict[str, dict[str, str]] = field(default_factory=dict)
+    care_team: bool = True  # a staff chat is configured: texts may promise contact
 
 
 @dataclass(frozen=True)
@@ -96,22 +106,47 @@ class Run:
     env: Env
     content: Content
     events: list[Event] = field(default_factory=list)
+    _derived_cache: dict[tuple[Any, Any, str], dict[str, str]] = field(
+        default_factory=dict, repr=False
+    )
 
     @cached_property
+    def _fixed_clinic(self) -> dict[str, dict[str, str]]:
+        return {lang: clinic_variables(self.content, lang) for lang in LANGUAGES}
+
+    @property
     def clinic(self) -> dict[str, str]:
-        """The clinic's wording, looked up once per engine call rather than for every text
-        a step renders (a question and each of its options)."""
-        return clinic_variables(self.content, self.env.lang)
+        """The clinic's wording in the language of this moment: an action step may switch the
+        language mid-run (she picks English at /start), and what follows is in the new one."""
+        lang = self.env.lang
+        return self.env.clinic.get(lang) or self._fixed_clinic.get(lang, {})
 
     def variables(self) -> dict[str, Any]:
         today = self.env.today.isoformat()
-        return {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
+        found = {**self.clinic, "today": today, **self.env.variables, **self.state.answers}
+        found.update(self._derived(found.get("name"), found.get("timezone"), self.env.lang))
+        return found
+
+    def _derived(self, name: Any, zone: Any, lang: str) -> dict[str, str]:
+        """Her name as addressed and her zone in words: derived from the name and zone of
+        this moment (an answer may have just changed them), once per engine call."""
+        key = (name, zone, lang)
+        if key not in self._derived_cache:
+            derived = {"name_address": address_form(name, lang)}
+            if zone is not None:
+                zone_name, zone_time = zone_words(self.content, zone, lang)
+                derived.update(timezone_name=zone_name, timezone_time=zone_time)
+            self._derived_cache[key] = derived
+        return self._derived_cache[key]
 
     def text(self, ref: TextRef) -> str:
         if ref.inline is not None:
             return render(pick(ref.inline, self.env.lang), self.variables())
         assert ref.key is not None
-        return self.content.text(ref.key, self.env.lang, self.variables())
+        key = ref.key
+        if not self.env.care_team and self.content.has_text(key + NO_TEAM_SUFFIX):
+            key += NO_TEAM_SUFFIX  # no staff chat: the text that promises no contact
+        return self.content.text(key, self.env.lang, self.variables())
 
     def ui(self, key: str) -> str:
         return self.content.text(f"ui.{key}", self.env.lang, self.variables())

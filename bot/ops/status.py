@@ -3,7 +3,8 @@
 It reads the database directly — the bot may be running or not — and never changes it.
 The exit code is for monitoring: 0 healthy, 3 when a staff alert has waited undelivered for
 more than ten minutes (the staff chat is unreachable, the token was revoked, the bot is down) or
-could not be delivered at all (dead), 2 when there is no readable database. Counts only: no names, no chat ids of mothers.
+could not be delivered at all (dead), 2 when there is no readable database. Counts only: no
+names, no chat ids of mothers.
 """
 
 from __future__ import annotations

@@ -17,13 +17,14 @@ from bot.clock import parse_iso
 from bot.content import Content, pick
 from bot.conversation.messages import Button, ButtonRef
 from bot.safety.escalation import Escalation
-from bot.storage import dialog, mothers
+from bot.storage import dialog, messages, mothers
 from bot.storage.alerts import Alert
 
 STAFF_ACTIONS = ("acknowledged", "contacted", "resolved")
 _LEXICONS = ("crisis_lexicon", "distress_lexicon")  # where a category's staff label is
 BUTTON_KEYS = ("acknowledge", "contacted", "resolved")
 OPEN_CASE = 9  # a staff button's action index meaning "open this alert in full" (/case)
+MESSAGE_CHARS = 200  # her messages are cut to this in alerts: the full text is in /export
 
 
 def _local(stamp: str, zone: ZoneInfo) -> str:
@@ -47,7 +48,8 @@ class AlertRenderer:
             for index, key in enumerate(BUTTON_KEYS)
         ]
 
-    async def render(self, conn: aiosqlite.Connection, alert: Alert) -> str:
+    async def render(self, conn: aiosqlite.Connection, alert: Alert, messages: int = 3) -> str:
+        """The alert as staff read it, with her last ``messages`` messages (/case shows more)."""
         lines = [
             f"<b>{self.t(f'header.{alert.priority}')}</b>",
             self.t("fields.alert", id=alert.id),
@@ -62,6 +64,7 @@ class AlertRenderer:
             lines.append(self.t("fields.erased"))
         else:
             lines += await self._mother_lines(conn, mother)
+            lines += await self._message_lines(conn, mother.id, alert, messages)
         lines.append(self.t("fields.local_time", time=_local(alert.created_at, self.zone)))
         lines += await self._status_lines(conn, alert.id)
         return "\n".join(lines)
@@ -112,11 +115,13 @@ class AlertRenderer:
         if mother.username:
             link += f" @{html.escape(mother.username)}"
         lines = [self.t("fields.who", name=name, link="\x00").replace("\x00", link)]
-        answers = await dialog.recent_answers(conn, mother.id, limit=6)
+        labels = self.content.lookup("staff.answers_shown") or {}
+        answers = await dialog.recent_answers(conn, mother.id, limit=6, only=list(labels))
         if answers:
             lines.append(self.t("fields.last_answers"))
             for flow, key, value, stamp in answers:
-                shown = html.escape(f"{flow}.{key}: {str(value)[:80]}")
+                label = pick(labels[f"{flow}.{key}"], self.lang)
+                shown = html.escape(f"{label}: {str(value)[:MESSAGE_CHARS]}")
                 lines.append(f"• {shown} ({_local(stamp, self.zone)})")
         history = await dialog.assessments(conn, mother.id, "epds", limit=4)
         if history:
@@ -126,6 +131,41 @@ class AlertRenderer:
             )
             lines.append(self.t("fields.epds_history", history=parts))
         return lines
+
+    async def _message_lines(
+        self, conn: aiosqlite.Connection, mother_id: int, alert: Alert, limit: int
+    ) -> list[str]:
+        """Her last messages, short and escaped, each with its time and what the bot did; the
+        message this alert is about is already shown above and is not repeated."""
+        quoted = alert.detail.get("message")
+        shown = [
+            m
+            for m in await messages.recent(conn, mother_id, limit + 1)
+            if not (m.text[:1000] == quoted and m.created_at == alert.created_at)
+        ][-limit:]
+        if not shown or limit <= 0:
+            return []
+        lines = [self.t("fields.last_messages")]
+        for message in shown:
+            text = (
+                message.text
+                if len(message.text) <= MESSAGE_CHARS
+                else (message.text[: MESSAGE_CHARS - 1] + "…")
+            )
+            lines.append(
+                f"• «{html.escape(text)}» ({_local(message.created_at, self.zone)})"
+                f" → {self._handled(message.handled)}"
+            )
+        return lines
+
+    def _handled(self, label: str) -> str:
+        """What the bot did, in staff words (content/staff.yaml → handled), by the whole label
+        ("ui.no_flow") or its kind ("answer" of "answer:checkin.on_mind"); else the label."""
+        kind, _, where = label.partition(":")
+        for key in (label, kind if where else ""):
+            if key and self.content.has_text(f"staff.handled.{key}"):
+                return self.t(f"handled.{key}", where=where)
+        return html.escape(label)
 
     def _epds_3a_mark(self, items: dict[str, Any]) -> str:
         """The mark after a history entry (like ", 3A 6 ⚠️") when EPDS-3A reached the flag."""

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import parse_iso, utcnow
-from bot.content import clinic_variables
+from bot.content.promises import clinic_variables_at, situation_of
 from bot.conversation.messages import Outgoing, StillWanted, one_per_row
 from bot.delivery import (
     ChatMoved,
@@ -52,6 +52,7 @@ log = logging.getLogger("poruch.outbox")
 MAX_BACKOFF = 60.0
 UNREACHABLE_BACKOFF = 5.0
 UNREACHABLE_CAP = 600.0
+NO_STAFF_CHAT_RETRY = 60.0  # STAFF_CHAT_ID unset: alerts wait, looked at once a minute
 UNEXPECTED_LIMIT = 8  # unexplained failures in a row before an item is dead
 WARNING_EVERY = timedelta(minutes=5)
 IDLE_SWEEP = 5.0
@@ -235,7 +236,7 @@ class OutboxWorker:
         chat = self.services.staff_chats.resolve(item.chat_id) or self.services.staff_chat_id
         if chat is None:
             self._warn("staff_chat_not_configured", pending_item=item.id)
-            later = self.clock() + timedelta(seconds=UNREACHABLE_BACKOFF)
+            later = self.clock() + timedelta(seconds=NO_STAFF_CHAT_RETRY)
             await alerts.mark_retry(conn, item.id, "no staff chat", later)
             return None
         if item.kind == DIGEST:
@@ -292,8 +293,11 @@ class OutboxWorker:
             await alerts.mark_dead(conn, item.id, "mother erased")
             return None
         content = self.services.catalog.content
+        situation = situation_of(self.services.config, self.clock())  # contact time: now
         text = content.text(
-            str(item.payload["key"]), mother.language, clinic_variables(content, mother.language)
+            str(item.payload["key"]),
+            mother.language,
+            clinic_variables_at(content, mother.language, situation),
         )
         return Outgoing(mother.chat_id, text, urgent=True)
 
@@ -307,10 +311,13 @@ class OutboxWorker:
         if item.kind == "mother_notice":
             await self._unexplained(item, f"private chat moved to {new}")
             return
-        if item.chat_id is None:
+        followed = await self.services.staff_chats.follow(self.services.db, old, new, now)
+        if item.chat_id is None or not followed:
+            # A row addressed to the old id was re-addressed by the move itself; a move known
+            # already (Telegram says it again) waits a back-off: never a hot loop.
+            at = now if followed else now + timedelta(seconds=backoff(item.attempts))
             async with self.services.db.transaction() as conn:
-                await alerts.mark_retry(conn, item.id, f"chat moved to {new}", now)
-        await self.services.staff_chats.follow(self.services.db, old, new, now)
+                await alerts.mark_retry(conn, item.id, f"chat moved to {new}", at)
         self.wake()
 
     async def _unreachable(self, item: OutboxItem, error: str, now: datetime) -> None:

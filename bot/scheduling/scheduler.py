@@ -31,7 +31,7 @@ from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.store import SendRow
 from bot.sender import Lane, Outcome, Sender
 from bot.services import Services
-from bot.storage import dialog, mothers
+from bot.storage import dialog, messages, mothers
 
 log = logging.getLogger("poruch.schedule")
 
@@ -153,3 +153,5 @@ class Scheduler:
         async with self.services.db.transaction() as conn:
             await store.prune_sends(conn, now - KEEP_SENDS)
             await dialog.prune_updates(conn, now - KEEP_UPDATE_IDS)
+            retention = timedelta(days=self.services.config.message_retention_days)
+            await messages.prune(conn, now - retention)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,14 +82,23 @@ async def add_answer(
 
 
 async def recent_answers(
-    conn: aiosqlite.Connection, mother_id: int, limit: int = 10
+    conn: aiosqlite.Connection,
+    mother_id: int,
+    limit: int = 10,
+    only: Sequence[str] | None = None,
 ) -> list[tuple[str, str, Any, str]]:
-    """Her latest answers as (flow, key, value, created_at), newest first."""
+    """Her latest answers as (flow, key, value, created_at), newest first; ``only`` keeps the
+    answers named ``flow.key`` (her own answers, not values a flow computed for its texts)."""
+    where = ""
+    params: tuple[str, ...] = ()
+    if only is not None:
+        where = f" AND flow || '.' || key IN ({', '.join('?' * len(only)) or 'NULL'})"
+        params = tuple(only)
     rows = await fetchall(
         conn,
-        "SELECT flow, key, value, created_at FROM answers WHERE mother_id = ?"
+        f"SELECT flow, key, value, created_at FROM answers WHERE mother_id = ?{where}"
         " ORDER BY id DESC LIMIT ?",
-        (mother_id, limit),
+        (mother_id, *params, limit),
     )
     return [(r["flow"], r["key"], json.loads(r["value"]), r["created_at"]) for r in rows]
 

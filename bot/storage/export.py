@@ -26,6 +26,7 @@ PERSONAL_TABLES = (
     "deferred_messages",
     "alerts",
     "outbox",
+    "messages",
 )
 # Columns that hold JSON text; exported as JSON, not as strings with escapes.
 JSON_COLUMNS = frozenset({"value", "items", "detail", "payload", "state"})

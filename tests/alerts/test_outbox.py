@@ -218,3 +218,24 @@ async def test_the_crisis_reply_gives_the_clinic_number_once_it_is_set(
     [reply, *_] = await crisis(services, update_id=2)
     assert "You can also call the clinic: +380 44 000 00 00" in reply.text
     assert reply.text.index("7333") < reply.text.index("+380 44")
+
+
+@pytest.mark.parametrize(
+    ("delivered_at", "when"),
+    [
+        (datetime(2026, 11, 25, 21, 30, tzinfo=UTC), "on the next working day"),  # 23:30 Kyiv
+        (datetime(2026, 11, 28, 10, 0, tzinfo=UTC), "on the next working day"),  # Saturday
+        (datetime(2026, 11, 26, 8, 0, tzinfo=UTC), "today"),  # Thursday 10:00, open
+    ],
+)
+async def test_the_confirmation_promises_today_only_in_working_hours(
+    services: Services, delivered_at: datetime, when: str
+) -> None:
+    await consented_mother(services)
+    await crisis(services)
+    transport = FakeTransport()
+    worker = OutboxWorker(services, transport, Clock(delivered_at))
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 1
+    [notice] = transport.to(MOTHER.chat_id)
+    assert notice.text.endswith(f"will contact you {when}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation.messages import ButtonRef, Incoming, Sender
 from bot.conversation.service import Conversation
-from bot.services import Services
+from bot.services import Catalog, Services
 from tests.alerts.test_outbox import MOTHER, T0, consented_mother, crisis
 from tests.conftest import STAFF_CHAT, with_config
 
@@ -83,3 +83,18 @@ async def test_an_older_button_never_reopens_a_resolved_alert(services: Services
     assert await alert_status(services) == "resolved"
     assert edit.buttons == ()
     assert [action for _, action in await audit_rows(services)] == ["resolved", "acknowledged"]
+
+
+def test_every_answer_shown_to_staff_is_one_a_question_saves(catalog: Catalog) -> None:
+    """content/staff.yaml → answers_shown names her answers (a question's ``save``), never a
+    value a ``set`` step computes for a text."""
+    shown = catalog.content.lookup("staff.answers_shown")
+    assert shown
+    asked = {
+        f"{flow.id}.{key}"
+        for flow in catalog.flows.values()
+        for step in flow.steps.values()
+        if step.type_name in ("choice", "input")
+        for key in step.saves()
+    }
+    assert set(shown) <= asked, sorted(set(shown) - asked)

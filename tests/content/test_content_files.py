@@ -27,20 +27,53 @@ METADATA_STRING_KEYS |= frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "su
 # Placeholders the bot fills in, and the only places they may appear. Anything else in braces
 # is an error (the loader would show it raw, or str.format would fail).
 ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "clinic.care_team.what_happens_no_team": frozenset({"clinic_contact"}),
+    "clinic.care_team.contact_time.later_today": frozenset({"opens"}),
+    "clinic.care_team.routine_note": frozenset({"routine_contact_time"}),
+    "clinic.care_team.routine_note_no_team": frozenset({"clinic_contact"}),
     "clinic.consent.what_triggers_contact": frozenset({"care_team_action"}),
+    "clinic.consent.what_is_stored": frozenset({"message_retention"}),
+    **{
+        f"clinic.consent.retention.{unit}.{form}": frozenset({"count"})
+        for unit in ("months", "days")
+        for form in ("one", "few", "many")
+    },
     "clinic.consent.declined": frozenset({"clinic_contact"}),
     "clinic.crisis.delivered": frozenset({"urgent_contact_time"}),
     "clinic.crisis.clinic_phone_line": frozenset({"clinic_phone"}),
-    "epds.results.low": frozenset({"score"}),
-    "epds.results.possible": frozenset({"score"}),
+    "clinic.crisis.retraction_reply": frozenset({"urgent_contact_time"}),
+    "clinic.crisis.retraction_reply_no_team": frozenset({"clinic_contact"}),
+    "epds.results.low": frozenset({"score", "clinic_contact"}),
+    "epds.results.possible": frozenset({"score", "clinic_contact"}),
     "epds.results.probable": frozenset({"score"}),
-    "epds.results.probable_contact": frozenset({"routine_contact_time"}),
     "epds.results.item10": frozenset({"score"}),
 }
 REQUIRED_PLACEHOLDERS: dict[str, str] = {
     "clinic.consent.declined": "clinic_contact",
-    "epds.results.probable_contact": "routine_contact_time",
+    "clinic.care_team.routine_note": "routine_contact_time",
+    "clinic.care_team.routine_note_no_team": "clinic_contact",
+    "clinic.crisis.retraction_reply": "urgent_contact_time",
+    "clinic.crisis.delivered": "urgent_contact_time",
 }
+# A text with a "_no_team" twin is said while a staff chat is configured; the twin replaces it
+# while none is: the twin must promise no contact.
+NO_TEAM_TWINS = (
+    "clinic.care_team.what_happens",
+    "clinic.care_team.routine_note",
+    "clinic.crisis.retraction_reply",
+    "clinic.crisis.still_here",
+    "clinic.consent.intro",
+)
+PROMISES = (
+    "will contact you",
+    "check in with you",
+    "will see it",
+    "are seen by",
+    "бачить команда",
+    "зв'яжеться з вами",
+    "зв’яжеться з вами",
+    "побачить",
+)
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 CONTACT = "{clinic_contact}"
 
@@ -367,12 +400,23 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
     assert phone is None or (isinstance(phone, str) and phone.strip()), "phone: null or a text"
     assert set(clinic["care_team"]) == {
         "what_happens",
-        "urgent_contact_time",
-        "routine_contact_time",
+        "what_happens_no_team",
+        "contact_time",
+        "routine_note",
+        "routine_note_no_team",
+    }
+    assert set(clinic["care_team"]["contact_time"]) == {
+        "today",
+        "later_today",
+        "next_working_day",
+        "within_working_day",
+        "soon",
     }
     assert set(clinic["consent"]) == {
         "intro",
+        "intro_no_team",
         "what_is_stored",
+        "retention",
         "what_triggers_contact",
         "question",
         "agree",
@@ -384,12 +428,34 @@ def test_clinic_keys(docs: dict[str, Any]) -> None:
         "clinic_phone_line",
         "team_notified_line",
         "still_here",
+        "still_here_no_team",
         "delivered",
         "retraction_reply",
+        "retraction_reply_no_team",
         "resources",
         "danger_abuse_extra",
     }
     assert _is_translatable(clinic["disclaimer"])
+
+
+def test_no_team_twins_promise_no_contact(docs: dict[str, Any]) -> None:
+    for key in NO_TEAM_TWINS:
+        _stem, *path = key.split(".")
+        node = docs["clinic"]
+        for part in path[:-1]:
+            node = node[part]
+        twin = node[path[-1] + "_no_team"]
+        for lang in sorted(LANGS):
+            for promise in PROMISES:
+                assert promise not in twin[lang].lower(), f"{key}_no_team.{lang}: '{promise}'"
+
+
+def test_epds_item10_result_never_reassures(docs: dict[str, Any]) -> None:
+    item10 = docs["epds"]["results"]["item10"]
+    low = docs["epds"]["results"]["low"]
+    assert "don't point to depression" in low["en"]
+    assert "depression" not in item10["en"] and "депресі" not in item10["uk"]
+    assert "harming yourself" in item10["en"] and "заподіяти собі шкоду" in item10["uk"]
 
 
 def test_contact_fits_inside_a_sentence(docs: dict[str, Any]) -> None:
@@ -452,9 +518,9 @@ def test_epds_english_wording_is_verbatim(docs: dict[str, Any]) -> None:
 
 def test_epds_results_say_screening_not_diagnosis(docs: dict[str, Any]) -> None:
     results = docs["epds"]["results"]
-    assert set(results) == {"low", "possible", "probable", "probable_contact", "item10"}
+    assert set(results) == {"low", "possible", "probable", "item10"}
     words = {"en": "screening, not a diagnosis", "uk": "скринінг, а не діагноз"}
-    for band in ("low", "possible", "probable"):
+    for band in ("low", "possible", "probable", "item10"):
         for lang in sorted(LANGS):
             assert words[lang] in results[band][lang], f"epds.results.{band}.{lang}"
 

@@ -244,3 +244,27 @@ async def test_status_reports_a_dead_alert_with_a_non_zero_exit(
     status = collect(running.config)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
     assert len(staff_calls(api)) == 2  # the HTML version, then the plain one: no loop
+
+
+async def test_the_upgrade_notice_alone_moves_the_staff_chat(
+    running: InProcessBot, api: FakeBotApi
+) -> None:
+    """Telegram's service message in the old group is enough: the next alert goes straight to
+    the new chat, without a refused send first, and a restart keeps it."""
+    assert running.services is not None
+    api.group(STAFF_CHAT).member(9001, "Iryna")
+    api.migrate_group(STAFF_CHAT, NEW_STAFF_CHAT)
+
+    async def followed() -> bool:
+        assert running.services is not None
+        return running.services.staff_chat_id == NEW_STAFF_CHAT
+
+    await eventually(followed)
+    await running.stop()
+    await running.start()
+    await seed_mother(running.services, 7501, "Marta")
+    mother = api.user(7501, "Marta", language_code="en")
+    await mother.send(CRISIS)
+    await api.wait_for(lambda: alerts_for(api, NEW_STAFF_CHAT, "Marta"))
+    assert staff_calls(api) == []  # nothing was tried at the old id
+    assert collect(running.config).moves[STAFF_CHAT][0] == NEW_STAFF_CHAT

@@ -59,3 +59,5 @@ async def test_commands_are_registered_in_both_languages(
     assert english["start"] == "Start or restart"
     assert ukrainian["start"] == "Почати або почати знову"
     assert set(english) == set(ukrainian)
+    assert english["sos"] == "Help lines, when it's urgent"
+    assert ukrainian["sos"] == "Телефони допомоги, коли це терміново"

@@ -8,9 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from bot.content.names import address_form
 from bot.content.snippets import snippet_text as text_of
 from bot.content.snippets import snippets
+from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
+from bot.storage.alerts import get_alert
 from tests.journey.conftest import LANGS, Chat, rows
 
 # Clinical notes §3, verbatim: the test fails if anyone rewords the safety question.
@@ -35,7 +38,8 @@ SUPPORT = {"yes": 0, "some": 1, "no": 2}
 
 
 def t(services: Services, key: str, lang: str, name: str = "") -> str:
-    variables = {"name_suffix": f", {name}" if name else ""}
+    address = address_form(name, lang)  # Ukrainian: the vocative, or no name when unsure
+    variables = {"name_suffix": f", {address}" if address else ""}
     contact = services.catalog.content.text("clinic.clinic.contact", lang)
     return services.catalog.content.text(key, lang, {**variables, "clinic_contact": contact})
 
@@ -192,7 +196,11 @@ async def test_i_didnt_mean_it_while_the_check_in_is_paused(
     await chat.press_index(0)  # safety: Yes
     await chat.text(retraction)
     [reply] = chat.last
-    assert reply.text == t(services, "clinic.crisis.retraction_reply", lang)
+    today = services.catalog.content.text("clinic.care_team.contact_time.today", lang)
+    expected = services.catalog.content.text(
+        "clinic.crisis.retraction_reply", lang, {"urgent_contact_time": today}
+    )
+    assert reply.text == expected  # Tuesday 09:00 in Kyiv: the clinic is open
     [alert] = await rows(services, "SELECT rule, status FROM alerts")
     assert (alert["rule"], alert["status"]) == ("checkin_safety", "open")
     await chat.press_index(0)  # Continue
@@ -250,3 +258,44 @@ async def test_typing_at_a_button_question_gets_a_kind_reask(
     assert len(question.buttons) == 5
     await chat.text("3")  # the option's number works as typed text
     assert (await answers(services))["mood"] == 3
+
+
+async def test_the_staff_alert_lists_only_her_answers(chat: Chat, services: Services) -> None:
+    """Values a flow computes for its own texts (settings.time_shown, settings.change,
+    checkin.name_suffix) mean nothing to a nurse: only her answers, with readable labels."""
+    await chat.onboard("en")
+    await chat.command("settings")
+    await chat.press("That's all")
+    await chat.command("checkin")
+    await chat.press_index(MOOD[1])
+    await chat.press_index(0)  # safety: yes → urgent alert
+    await chat.press_index(0)  # continue
+    await chat.press_index(0)  # skip the note
+    renderer = AlertRenderer(
+        services.catalog.content, services.catalog.escalation, "en", services.config.zone
+    )
+    alert = await get_alert(services.db.conn, 1)
+    assert alert is not None
+    text = await renderer.render(services.db.conn, alert)
+    recent = text[text.index("Recent answers:") : text.index("Her recent messages")]
+    assert "• Mood (1 very low – 5 good): 1" in recent
+    assert "• Safety question: yes" in recent
+    for noise in ("time_shown", "change", "name_suffix", "name_shown", "onboarding", "settings"):
+        assert noise not in recent, noise
+
+
+@pytest.mark.parametrize(("name", "addressed"), [("Олена", "Олено"), ("Настя", "Насте")])
+async def test_she_is_addressed_in_the_vocative(
+    chat: Chat, services: Services, name: str, addressed: str
+) -> None:
+    await chat.onboard("uk", name=name)
+    assert chat.said().startswith(f"Готово, {addressed}!")
+    await check_in(chat, mood=5)
+    assert f", {addressed}!" in chat.said() and f", {name}!" not in chat.said()
+
+
+async def test_a_name_without_a_sure_vocative_is_left_out(chat: Chat) -> None:
+    await chat.onboard("uk", name="Олег")  # a man's name: never «Олеже» to a mother
+    assert chat.said().startswith("Готово!")
+    await check_in(chat, mood=5)
+    assert "Олег" not in chat.said()

@@ -8,14 +8,16 @@ and re-screen reminders that content/escalation.yaml asks for.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.clock import parse_iso
+from bot.conversation.service import Conversation
 from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
 from bot.storage.alerts import get_alert
+from tests.conftest import with_config
 from tests.journey.conftest import LANGS, Chat, rows
 
 TOP_DOWN = (1, 2, 4)  # items scored 0-1-2-3 from the first option; the rest 3-2-1-0
@@ -44,9 +46,16 @@ async def screening(chat: Chat, scores: list[int]) -> None:
 
 def result(services: Services, key: str, lang: str, score: int) -> str:
     content = services.catalog.content
-    routine = content.text("clinic.care_team.routine_contact_time", lang)
-    variables = {"score": score, "routine_contact_time": routine}
-    return content.text(f"epds.results.{key}", lang, variables)
+    contact = content.text("clinic.clinic.contact", lang)
+    return content.text(f"epds.results.{key}", lang, {"score": score, "clinic_contact": contact})
+
+
+def team_note(services: Services, lang: str, when: str = "within_working_day") -> str:
+    """What she reads after a result that alerted the team (the clinic is open: START is a
+    Tuesday, 09:00 in Kyiv)."""
+    content = services.catalog.content
+    time = content.text(f"clinic.care_team.contact_time.{when}", lang)
+    return content.text("clinic.care_team.routine_note", lang, {"routine_contact_time": time})
 
 
 def test_scores_for_builds_every_total() -> None:
@@ -133,15 +142,12 @@ async def test_boundaries_choose_the_text_alerts_and_reminders(
         assert services.catalog.content.text("clinic.crisis.reply", lang) in said[0]
         await chat.press_index(0)
         said = [m.text for m in chat.last]
-        # no "within one working day" after the crisis reply said "today"
-        assert said == [result(services, text, lang, total), result(services, "item10", lang, 0)]
+        # item 10's own text; no "within one working day" after the crisis reply
+        assert said == [result(services, "item10", lang, total)]
         [alert] = await rows(services, "SELECT detail FROM alerts")
         assert json.loads(alert["detail"])["also"] == ["epds_probable"]
     elif text == "probable":
-        assert said == [
-            result(services, text, lang, total),
-            result(services, "probable_contact", lang, total),
-        ]
+        assert said == [result(services, text, lang, total), team_note(services, lang)]
     else:
         assert said == [result(services, text, lang, total)]
     assert all("diagnos" in s or "діагноз" in s for s in said[:1])
@@ -157,10 +163,9 @@ async def test_item_10_alone_is_urgent_whatever_the_total(
     [alert] = await rows(services, "SELECT rule, priority FROM alerts")
     assert (alert["rule"], alert["priority"]) == ("epds_item10", "urgent")
     await chat.press_index(0)
-    assert [m.text for m in chat.last] == [
-        result(services, "low", lang, 1),
-        result(services, "item10", lang, 1),
-    ]
+    # never "your answers don't point to depression" beside thoughts of self-harm
+    assert [m.text for m in chat.last] == [result(services, "item10", lang, 1)]
+    assert result(services, "low", lang, 1) not in chat.said()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -171,9 +176,41 @@ async def test_a_second_result_of_10_or_more_in_a_row_is_routine(
     await screening(chat, scores_for(11))
     assert await rows(services, "SELECT * FROM alerts") == []
     chat.now += timedelta(days=14)
+    assert [m.text for m in chat.last] == [result(services, "possible", lang, 11)]
+    chat.now += timedelta(days=14)
     await screening(chat, scores_for(10))
     [alert] = await rows(services, "SELECT rule, priority FROM alerts")
     assert (alert["rule"], alert["priority"]) == ("epds_possible_twice", "routine")
+    # she is told the team will be in touch, not left to guess
+    assert [m.text for m in chat.last] == [
+        result(services, "possible", lang, 10),
+        team_note(services, lang),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_after_hours_the_team_contacts_her_on_the_next_working_day(
+    chat: Chat, services: Services, lang: str
+) -> None:
+    """Friday 23:30 in Kyiv: no "within one working day" read as "by tomorrow"."""
+    chat.now = datetime(2026, 3, 13, 21, 30, tzinfo=UTC)  # Friday 23:30 in Kyiv
+    await chat.onboard(lang)
+    await screening(chat, scores_for(15))
+    assert chat.last[-1].text == team_note(services, lang, "next_working_day")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_without_a_staff_chat_no_contact_is_promised(services: Services, lang: str) -> None:
+    chat = Chat(Conversation(with_config(services, staff_chat_id=None)))
+    await chat.onboard(lang)
+    await screening(chat, scores_for(15))
+    content = services.catalog.content
+    contact = content.text("clinic.clinic.contact", lang)
+    expected = content.text(
+        "clinic.care_team.routine_note_no_team", lang, {"clinic_contact": contact}
+    )
+    assert [m.text for m in chat.last] == [result(services, "probable", lang, 15), expected]
+    assert "will contact you" not in chat.said() and "зв'яжеться з вами" not in chat.said()
 
 
 async def test_epds_3a_is_shown_to_staff_in_the_history_but_never_alerts(

@@ -80,7 +80,10 @@ async def test_starting_a_topic_over_forgets_only_that_topic(
     before = {r["snippet_id"] for r in await rows(services, "SELECT * FROM snippet_views")}
     await chat.press_action("learn_reset:urgent")
     first_urgent = reads(content, "urgent")[0]
-    assert chat.said() == snippet_text(content, first_urgent, lang)
+    assert [m.text for m in chat.last] == [
+        snippet_text(content, first_urgent, lang),
+        content.text("clinic.crisis.resources", lang),  # every help line, under each read
+    ]
     after = {r["snippet_id"] for r in await rows(services, "SELECT * FROM snippet_views")}
     urgent = {s.id for s in reads(content, "urgent")}
     assert before - after == urgent - {first_urgent.id}  # the first one is read again now

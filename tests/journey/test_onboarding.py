@@ -29,19 +29,22 @@ async def test_onboarding_end_to_end(chat: Chat, services: Services, lang: str) 
     await chat.command("start")
     await chat.press("English" if lang == "en" else "Українська")
     said = chat.said()
+    retention = "12 months" if lang == "en" else "12 місяців"  # MESSAGE_RETENTION_DAYS=365
     for key in ("intro", "what_is_stored", "question"):
-        assert text(services, f"clinic.consent.{key}", lang) in said
+        assert text(services, f"clinic.consent.{key}", lang, message_retention=retention) in said
     assert "112" in said  # what triggers contact ends with the emergency numbers
     await chat.press_index(0)
     assert "?" in chat.said() and chat.labels() == [text(services, "ui.skip", lang)]
-    await chat.text("Olenka")
+    name, addressed = ("Olenka", "Olenka") if lang == "en" else ("Оленка", "Оленко")
+    await chat.text(name)
     assert "14.03.2026" in chat.said()  # an example of the expected format
     await chat.text("01.02.2026")
     assert "09:30" in chat.said() and len(chat.labels()) == 3
     await chat.text("7.45")
     said = chat.said()
-    assert "07:45" in said and "Olenka" in said
-    assert services.config.timezone in said and "/settings" in said  # she can change the zone
+    assert "07:45" in said and f", {addressed}!" in said  # Ukrainian: the vocative
+    zone_time = "(Kyiv time —" if lang == "en" else "(за київським часом —"
+    assert zone_time in said and "/settings" in said  # she can change the zone
     for command in ("/checkin", "/screening", "/learn", "/mood", "/settings", "/pause", "/help"):
         assert command in said
     assert text(services, "clinic.disclaimer", lang) in said
@@ -49,7 +52,7 @@ async def test_onboarding_end_to_end(chat: Chat, services: Services, lang: str) 
     assert mother["language"] == lang
     assert mother["consent"] == "given"
     assert (mother["name"], mother["baby_birth_date"], mother["checkin_time"]) == (
-        "Olenka",
+        name,
         "2026-02-01",
         "07:45",
     )

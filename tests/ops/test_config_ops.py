@@ -18,6 +18,8 @@ def test_defaults_are_long_polling_and_kv_logs() -> None:
     assert config.webhook_url is None
     assert (config.webhook_listen, config.webhook_port) == ("0.0.0.0", 8443)
     assert config.webhook_secret is None and config.log_format == "kv"
+    assert config.message_retention_days == 365
+    assert load_config({"MESSAGE_RETENTION_DAYS": "90"}, NO_FILE).message_retention_days == 90
 
 
 def test_webhook_settings() -> None:
@@ -48,6 +50,8 @@ def test_webhook_settings() -> None:
         ("BOT_WEBHOOK_SECRET", "x" * 257),
         ("LOG_FORMAT", "xml"),
         ("LOG_LEVEL", "chatty"),
+        ("MESSAGE_RETENTION_DAYS", "0"),
+        ("MESSAGE_RETENTION_DAYS", "a year"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.clock import iso
 from bot.conversation.messages import ButtonRef, Incoming, Sender
+from bot.storage import messages
 from tests.scheduling.conftest import QUIET, Harness, MakeHarness, kinds, utc
 
 
@@ -161,3 +162,16 @@ async def test_a_screening_offer_due_on_a_nudge_day_comes_the_next_day(
     assert ("low_nudge", "2026-01-13", "sent", None) in await h.sends(1003)
     await h.run(utc("2026-01-14 07:00:05"))
     assert ("epds_offer", "2026-01-14", "sent", None) in await h.sends(1003)
+
+
+async def test_her_messages_older_than_the_retention_are_pruned(make_harness: MakeHarness) -> None:
+    """MESSAGE_RETENTION_DAYS (365 by default): older words are deleted at the hourly prune."""
+    h = await make_harness(utc("2026-01-14 12:00"))
+    assert h.services.config.message_retention_days == 365
+    mother = await h.mother(908)
+    async with h.services.db.transaction() as conn:
+        for text, at in (("a year and a day ago", "2025-01-13 11:00"), ("recent", "2025-06-01")):
+            await messages.add(conn, mother.id, text, "ui.no_flow", utc(at))
+    await h.run(utc("2026-01-14 12:00:05"))
+    left = await h.services.db.fetchall("SELECT text FROM messages")
+    assert [row[0] for row in left] == ["recent"]

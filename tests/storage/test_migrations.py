@@ -50,6 +50,10 @@ SEEDS: dict[int, list[str]] = {
         "INSERT INTO sends (id, mother_id, kind, local_date, due_at, status, sent_at)"
         f" VALUES (1, 1, 'checkin', '2026-11-25', '{T}', 'sent', '{T}')",
     ],
+    5: [
+        "INSERT INTO messages (id, mother_id, kind, text, handled, created_at)"
+        f" VALUES (1, 1, 'text', 'seed words', 'ui.no_flow', '{T}')",
+    ],
 }
 SURVIVING_VALUES = {
     "SELECT name, username, baby_birth_date FROM mothers WHERE id = 1": [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.content.zones import zone_for_city
 from bot.engine import validators
 from bot.engine.flow import Goto, Outcome, ParseContext, Run, Step, register
 from bot.engine.state import Input, OtherInput, TextInput
@@ -62,7 +63,10 @@ class InputStep(AskingStep):
             return self.reask(run, "other")
         if not isinstance(answer, TextInput):
             return self.reask(run, "stale")
-        result = validators.validate(self.kind, self.rules, answer.text, run.env.today)
+        text = answer.text
+        if self.kind == "timezone":  # a city as she writes it: «Варшава», «Киев»
+            text = zone_for_city(run.content, text) or text
+        result = validators.validate(self.kind, self.rules, text, run.env.today)
         if isinstance(result, validators.Invalid):
             return self.reask(run, result.reason)
         self.store(run, result.value, free_text=self.kind == "text")

@@ -1,0 +1,61 @@
+"""Her words: the texts she writes, each with its time and what the bot did with it.
+
+Written only after she consented; erased with her (``erase.py`` walks ``PERSONAL_TABLES``) and
+pruned after the retention period (``MESSAGE_RETENTION_DAYS``) by the scheduler's hourly prune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import iso
+from bot.storage.db import fetchall
+
+MAX_STORED_CHARS = 4096  # Telegram's own limit for one message
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    kind: str
+    text: str
+    handled: str
+    created_at: str
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    mother_id: int,
+    text: str,
+    handled: str,
+    now: datetime,
+    kind: str = "text",
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO messages (mother_id, kind, text, handled, created_at) VALUES (?, ?, ?, ?, ?)",
+        (mother_id, kind, text[:MAX_STORED_CHARS], handled, iso(now)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+async def recent(conn: aiosqlite.Connection, mother_id: int, limit: int = 5) -> list[Message]:
+    """Her latest messages, oldest first (the order she wrote them in)."""
+    rows = await fetchall(
+        conn,
+        "SELECT id, kind, text, handled, created_at FROM messages WHERE mother_id = ?"
+        " ORDER BY id DESC LIMIT ?",
+        (mother_id, limit),
+    )
+    return [
+        Message(int(r["id"]), r["kind"], r["text"], r["handled"], r["created_at"])
+        for r in reversed(rows)
+    ]
+
+
+async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete messages written before ``before`` (the retention period); returns how many."""
+    cursor = await conn.execute("DELETE FROM messages WHERE created_at < ?", (iso(before),))
+    return max(0, cursor.rowcount)
