@@ -53,7 +53,7 @@ def grams(text: str) -> set[str]:
     form = matching_form(text)
     found: set[str] = set()
     for reading in [form, *cyrillic_readings(form)[:1]]:
-        for word in reading.split():
+        for word in set(reading.split()):  # a long message repeats its words: each once
             padded = f"<{word}>"
             for size in _SIZES:
                 found.update(padded[i : i + size] for i in range(len(padded) - size + 1))
