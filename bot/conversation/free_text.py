@@ -77,10 +77,19 @@ def screen(catalog: Catalog, text: str) -> Screening:
         match = detector.detect(text) if detector is not None else None
         if match is not None:
             return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
-    # Where the lexicons do not reach: the n-gram model may ask the question, never alert.
+    # Where the lexicons do not reach: the n-gram model may ask the question, never alert. It
+    # does not overrule them where their words matched but an idiom judged the use everyday.
     model = catalog.second_opinion
     least = catalog.escalation.thresholds.get("second_opinion_score")
-    if model is not None and least is not None and model.score(text) >= least:
+    if (
+        model is not None
+        and least is not None
+        and model.score(text) >= least
+        and not any(
+            detector is not None and detector.judged_benign(text)
+            for detector in (catalog.distress, catalog.detector)
+        )
+    ):
         grams = ", ".join(model.top_grams(text))
         return Screening("distress", "second_opinion", "ngram", grams)
     match = catalog.topics.detect(text) if catalog.topics is not None else None

@@ -1106,6 +1106,31 @@ class CrisisDetector:
         rank, start, end, entry = best
         return rank, entry, text_words.form[start:end][:_SPAN_LIMIT]
 
+    def judged_benign(self, text: str) -> bool:
+        """Did an entry or rule match ``text`` only to be cancelled by an idiom or its ``unless``?
+
+        Call it where :meth:`detect` found nothing: then any match here was cancelled, i.e. the
+        lexicon saw its words and judged this use of them everyday ("dying to sleep", "I can't do
+        this anymore, the nappies leak"). The n-gram second opinion does not overrule that.
+        """
+        form = matching_form(text)
+        return any(
+            self._raw_match(reading)
+            for reading in [form, *cyrillic_readings(form), *surzhyk_readings(form)]
+        )
+
+    def _raw_match(self, form: str) -> bool:
+        words = _Words(" " + form)
+        for index in self._candidates(words):
+            alternative = self._alternatives[index]
+            if self._prefilter and not words.may_match(alternative.compiled.anchors):
+                continue
+            windows = words.windows(alternative.compiled) if self._prefilter else [(0, len(form))]
+            regex = alternative.compiled.regex
+            if any(regex.search(words.form, start, end) for start, end in windows):
+                return True
+        return any(self._rule_match(rule, words, cancel=False) is not None for rule in self._rules)
+
     def is_retraction(self, text: str) -> bool:
         """True when the message takes back an earlier one ("I didn't mean it", "я пожартувала").
 

@@ -126,7 +126,7 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
     )
     terminalreporter.write_line("first checks, before any tuning on each batch (from the files):")
     terminalreporter.write_line(
-        "(rows 'n-gram': the second opinion alone, held out — it never trained on these batches;"
+        "(rows 'n-gram': the second opinion alone — held out unless marked 'trained on';"
         " its acute/distress columns count messages it would ask about, it never alerts)"
     )
     for row in ordered:

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from bot.conversation.free_text import screen
+from bot.safety.ngram import HELD_OUT_FROM
 from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
@@ -127,9 +128,10 @@ def test_tiered_blind_batch(
 def test_second_opinion_alone_on_held_out_batches(
     catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
 ) -> None:
-    """The n-gram model's own held-out figures: it never trained on these batches (see
-    bot/safety/ngram.py). "acute" and "distress" count messages it would have asked about;
-    it never alerts."""
+    """The n-gram model's own figures on each tiered batch: held out for batches numbered
+    HELD_OUT_FROM or later (see bot/safety/ngram.py), trained on for the earlier ones (rows
+    marked "trained on"). "acute" and "distress" count messages it would have asked about; it
+    never alerts."""
     model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
     assert model is not None
     counts = dict.fromkeys(("acute", "acute_met", "distress", "distress_met"), 0)
@@ -142,7 +144,9 @@ def test_second_opinion_alone_on_held_out_batches(
             flagged
         )
     group, language = path.stem.split("_", 1)
-    record_tier_result(group=f"{group} n-gram", language=language, counts=counts)
+    seen = int(group.removeprefix("batch")) < HELD_OUT_FROM
+    label = f"{group} n-gram{' (trained on)' if seen else ''}"
+    record_tier_result(group=label, language=language, counts=counts)
     assert rates(counts)["question"] <= AIMS["question"]
 
 
