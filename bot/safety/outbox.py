@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -61,7 +62,7 @@ STAFF_KINDS = ("staff_alert", "alert_repeat")
 
 
 def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, 0.5 * 2**attempts)
+    return min(MAX_BACKOFF, 0.5 * 2 ** min(attempts, 10))
 
 
 def unreachable_backoff(attempts: int) -> float:
@@ -226,9 +227,10 @@ class OutboxWorker:
 
     async def _message_for(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
         message = await self._render(conn, item)
-        if message is not None and item.payload.get("plain"):
-            return plain_version(message)
-        return message
+        if message is None or not item.payload.get("plain"):
+            return message
+        plain = plain_version(message)
+        return replace(plain, buttons=()) if item.payload.get("bare") else plain
 
     async def _render(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
         if item.kind == "mother_notice":
@@ -237,7 +239,7 @@ class OutboxWorker:
         if chat is None:
             self._warn("staff_chat_not_configured", pending_item=item.id)
             later = self.clock() + timedelta(seconds=NO_STAFF_CHAT_RETRY)
-            await alerts.mark_retry(conn, item.id, "no staff chat", later)
+            await alerts.mark_retry(conn, item.id, "no staff chat", later, tried=False)
             return None
         if item.kind == DIGEST:
             return await self.digest.render(conn, chat, item)
@@ -349,26 +351,40 @@ class OutboxWorker:
         self.wake()
 
     async def _refused(self, item: OutboxItem, error: str) -> None:
-        """Telegram refused the text: once more as plain text, then never again."""
+        """Telegram refused the text: once more as plain text, then as bare text without the
+        buttons (a refused keyboard), then never again."""
+        now = self.clock()
         async with self.services.db.transaction() as conn:
-            if item.payload.get("plain"):
-                await alerts.mark_dead(conn, item.id, f"refused: {error}")
-                log.error("outbox_dead item=%s kind=%s reason=refused", item.id, item.kind)
+            if item.payload.get("bare"):
+                await self._dead(conn, item, f"refused: {error}", now)
             else:
-                await alerts.mark_plain(conn, item.id, f"refused: {error}", item.payload)
+                stage = "bare" if item.payload.get("plain") else "plain"
+                payload = {**item.payload, "plain": True, stage: True}
+                await alerts.mark_payload(conn, item.id, f"refused: {error}", payload, now)
         self.wake()
 
     async def _unexplained(self, item: OutboxItem, error: str) -> None:
         """A failure no outcome explains (a bug, a database error): back off, and after
-        ``UNEXPECTED_LIMIT`` tries the item is dead — kept and counted, never dropped silently."""
+        ``UNEXPECTED_LIMIT`` of them the item is dead — kept and counted, never dropped
+        silently. Retries of known outcomes (429s, an unreachable chat) do not count."""
         now = self.clock()
+        failures = int(item.payload.get("failures", 0)) + 1
         async with self.services.db.transaction() as conn:
-            if item.attempts + 1 >= UNEXPECTED_LIMIT:
-                await alerts.mark_dead(conn, item.id, f"failed: {error}")
-                log.error("outbox_dead item=%s kind=%s reason=failed", item.id, item.kind)
+            if failures >= UNEXPECTED_LIMIT:
+                await self._dead(conn, item, f"failed: {error}", now)
                 return
-            at = now + timedelta(seconds=backoff(item.attempts))
-            await alerts.mark_retry(conn, item.id, f"failed: {error}", at)
+            at = now + timedelta(seconds=backoff(failures))
+            payload = {**item.payload, "failures": failures}
+            await alerts.mark_payload(conn, item.id, f"failed: {error}", payload, at)
+
+    async def _dead(
+        self, conn: aiosqlite.Connection, item: OutboxItem, error: str, now: datetime
+    ) -> None:
+        """Nothing worked: kept as dead and counted by ``status``; an urgent alert still goes
+        to the backup chat when there is one."""
+        await alerts.mark_dead(conn, item.id, error)
+        log.error("outbox_dead item=%s kind=%s reason=%s", item.id, item.kind, error[:40])
+        await self._copy_to_backup(conn, item, now)
 
     async def _delivered(self, item: OutboxItem, message_id: int | None, now: datetime) -> None:
         async with self.services.db.transaction() as conn:

@@ -180,12 +180,14 @@ async def mark_sent(
 
 
 async def mark_retry(
-    conn: aiosqlite.Connection, item_id: int, error: str, retry_at: datetime
+    conn: aiosqlite.Connection, item_id: int, error: str, retry_at: datetime, *, tried: bool = True
 ) -> None:
+    """Try again at ``retry_at``; ``tried=False`` when nothing was sent (no staff chat yet),
+    so waiting does not count as attempts."""
     await conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+        "UPDATE outbox SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?"
         " WHERE id = ?",
-        (error[:200], iso(retry_at), item_id),
+        (int(tried), error[:200], iso(retry_at), item_id),
     )
 
 
@@ -213,13 +215,19 @@ async def mark_withdrawn(conn: aiosqlite.Connection, item_id: int, reason: str) 
     )
 
 
-async def mark_plain(
-    conn: aiosqlite.Connection, item_id: int, error: str, payload: dict[str, Any]
+async def mark_payload(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    error: str,
+    payload: dict[str, Any],
+    retry_at: datetime,
 ) -> None:
-    """Telegram refused the text: the next attempt (now) sends the plain version."""
+    """A new way to send it (``plain``, ``bare``) or one more unexplained failure
+    (``failures``) is kept in its payload, so a restart goes on from there."""
     await conn.execute(
-        "UPDATE outbox SET payload = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-        (json.dumps({**payload, "plain": True}, ensure_ascii=False), error[:200], item_id),
+        "UPDATE outbox SET payload = ?, attempts = attempts + 1, last_error = ?,"
+        " next_attempt_at = ? WHERE id = ?",
+        (json.dumps(payload, ensure_ascii=False), error[:200], iso(retry_at), item_id),
     )
 
 

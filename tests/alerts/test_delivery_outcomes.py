@@ -140,7 +140,7 @@ async def test_ten_minutes_of_a_permanent_fault_cost_a_bounded_number_of_attempt
     assert [m.chat_id for m in transport.delivered] == [STAFF_CHAT]
 
 
-async def test_a_refused_text_is_sent_plain_once_then_dead_and_counted(
+async def test_a_refused_text_is_sent_plain_then_bare_then_dead_and_counted(
     services: Services,
 ) -> None:
     await consented_mother(services)
@@ -149,9 +149,9 @@ async def test_a_refused_text_is_sent_plain_once_then_dead_and_counted(
     worker = OutboxWorker(services, transport, Clock(T0))
     for _ in range(5):
         await worker.run_once()
-    assert transport.attempts == 2  # the HTML version, then the plain one
+    assert transport.attempts == 3  # the HTML version, the plain one, then without buttons
     row = await services.db.fetchone("SELECT status, payload FROM outbox")
-    assert row is not None and row["status"] == "dead" and '"plain": true' in row["payload"]
+    assert row is not None and row["status"] == "dead" and '"bare": true' in row["payload"]
     status = collect(services.config, T0)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
 
@@ -373,3 +373,33 @@ async def test_the_sender_asks_before_each_attempt_whether_a_repeat_is_still_wan
     assert await delivering == 0
     assert transport.delivered == []
     await sender.close()
+
+
+async def test_hours_of_retries_never_kill_an_alert(services: Services) -> None:
+    """Retries of known outcomes do not count toward dead, and the back-off never overflows."""
+    await consented_mother(services)
+    await crisis(services)
+    await services.db.fetchall("UPDATE outbox SET attempts = 2000 RETURNING id")
+    clock = Clock(T0)
+    worker = OutboxWorker(services, AlwaysFailing(RetryLater("500")), clock)
+    await worker.run_once()
+    transport = FakeTransport([RetryLater("429", 1.0)] * 7 + [DeliveryError("a bug")])
+    worker = OutboxWorker(services, transport, clock)
+    for minute in range(1, 12):
+        clock.now = T0 + timedelta(minutes=minute)
+        await worker.run_once()
+    row = await services.db.fetchone("SELECT status FROM outbox WHERE kind = 'staff_alert'")
+    assert row is not None and row["status"] == "sent"
+
+
+async def test_a_dead_urgent_alert_still_goes_to_the_backup_chat(services: Services) -> None:
+    backup = -3004
+    services = with_config(services, staff_backup_chat_id=backup)
+    await consented_mother(services)
+    await crisis(services)
+    transport = AlwaysFailing(Refused("Bad Request: TOPIC_CLOSED"))
+    worker = OutboxWorker(services, transport, Clock(T0))
+    for _ in range(5):
+        await worker.run_once()
+    assert transport.attempts == 3
+    assert [m.chat_id for m in transport.delivered][:1] == [backup]

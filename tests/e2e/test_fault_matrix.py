@@ -243,7 +243,7 @@ async def test_status_reports_a_dead_alert_with_a_non_zero_exit(
     await eventually(dead, within=10)
     status = collect(running.config)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
-    assert len(staff_calls(api)) == 2  # the HTML version, then the plain one: no loop
+    assert len(staff_calls(api)) == 3  # HTML, plain, plain without buttons: no loop
 
 
 async def test_the_upgrade_notice_alone_moves_the_staff_chat(
