@@ -42,11 +42,9 @@ RETRACTION_WINDOW = timedelta(days=7)
 def her_words(incoming: Incoming) -> str:
     """Whatever she wrote in this update, screened before anything else is done with it: a
     message (also while a flow waits for a button), a caption, an edited message's new text,
-    the words after a command ("/help I want to die")."""
-    if incoming.kind == "command":
-        return incoming.args
-    if incoming.kind in ("text", "other"):
-        return incoming.text
+    a command with the words after it ("/help I want to die", "/kill myself")."""
+    if incoming.kind in ("text", "other", "command"):
+        return incoming.text  # a command's whole text: "/kill myself" is a command to Telegram
     return ""
 
 

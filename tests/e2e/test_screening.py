@@ -23,6 +23,10 @@ async def as_command(user: FakeUser) -> None:
     await user.send(f"/help {CRISIS}")
 
 
+async def as_a_command_itself(user: FakeUser) -> None:
+    await user.send("/want_to_die tonight")  # Telegram makes "/want_to_die" a command
+
+
 async def as_photo_caption(user: FakeUser) -> None:
     await user.send_photo(caption=CRISIS)
 
@@ -45,6 +49,7 @@ async def while_a_button_is_expected(user: FakeUser) -> None:
 
 WAYS: dict[str, Callable[[FakeUser], Awaitable[None]]] = {
     "command arguments": as_command,
+    "a command made of her words": as_a_command_itself,
     "photo caption": as_photo_caption,
     "document caption": as_document_caption,
     "edited message": as_edit,
@@ -65,7 +70,8 @@ async def test_crisis_words_raise_one_urgent_alert(
     alert = await api.wait_for(
         lambda: next((m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "")), None)
     )
-    assert CRISIS in (alert.text or "") and "Nadiia" in (alert.text or "")
+    assert "Words that matched: «want to die" in (alert.text or "")
+    assert "Nadiia" in (alert.text or "")
     await mother.wait_for_text("care team has your message")
     rows = await running.services.db.fetchall("SELECT priority FROM alerts")
     assert [r["priority"] for r in rows] == ["urgent"]
