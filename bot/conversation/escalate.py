@@ -71,7 +71,10 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
         parts.append(turn.text("clinic.crisis.danger_abuse_extra"))
     if team_told and turn.services.staff_chat_id is not None:
         parts.append(turn.text("clinic.crisis.team_notified_line"))
-    parts.append(turn.text("clinic.crisis.still_here"))
+    # "What you write is kept and the team will see it" only when an alert was written: not
+    # for a stranger or mid-/start before she agreed (nothing is stored then).
+    still_here = "clinic.crisis.still_here" if team_told else "clinic.crisis.still_here_no_team"
+    parts.append(turn.text(still_here))
     buttons = []
     if await turn.session() is not None:
         buttons.append(
@@ -80,7 +83,7 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
     turn.crisis.append(
         Outgoing(turn.chat_id, "\n\n".join(parts), one_per_row(buttons), urgent=True)
     )
-    if turn.mother is not None:
+    if turn.mother is not None and team_told:  # "I didn't mean it" then gets its kind reply
         await mothers.update(turn.conn, turn.mother.id, turn.now, crisis_at=turn.stamp)
 
 
