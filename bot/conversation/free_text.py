@@ -201,24 +201,34 @@ async def _count_days(turn: Turn, category: str) -> None:
         await raise_triggers(turn, triggers, dedup=f"{turn.mother_id}:{days[0].isoformat()}")
 
 
-async def _pending(turn: Turn) -> tuple[int, dict[str, Any]] | None:
-    """Her last direct question with its record, if she has not answered it yet."""
-    row = await fetchone(
+async def _pending(turn: Turn, value: str) -> tuple[int, dict[str, Any]] | None:
+    """Her last direct question with its record, while ``value`` may still answer it: when
+    she has not answered yet, or answered "No" and now says otherwise (the clinical notes:
+    anything but a clear "No" is urgent, also on second thoughts)."""
+    asked = await fetchone(
         turn.conn,
-        "SELECT id, key, value FROM answers WHERE mother_id = ? AND flow = ? AND key IN (?, ?)"
+        "SELECT id, value FROM answers WHERE mother_id = ? AND flow = ? AND key = ?"
         " ORDER BY id DESC LIMIT 1",
-        (turn.mother_id, FLOW, ASKED, SAFETY),
+        (turn.mother_id, FLOW, ASKED),
     )
-    if row is None or row[1] != ASKED:
+    if asked is None:
         return None
-    return int(row[0]), json.loads(row[2])
+    given = await fetchall(
+        turn.conn,
+        "SELECT value FROM answers WHERE mother_id = ? AND flow = ? AND key = ? AND id > ?",
+        (turn.mother_id, FLOW, SAFETY, asked[0]),
+    )
+    answers = [json.loads(row[0]) for row in given]
+    if answers and (value == "no" or any(answer != "no" for answer in answers)):
+        return None
+    return int(asked[0]), json.loads(asked[1])
 
 
 @menu_action(ANSWER)
 async def answer_question(turn: Turn, value: str) -> None:
     """Her answer to the direct question: anything but "No" is the check-in's urgent path."""
-    pending = await _pending(turn)
-    if value not in SAFETY_VALUES or pending is None:
+    pending = await _pending(turn, value) if value in SAFETY_VALUES else None
+    if pending is None:
         turn.say("ui.expired")
         return
     asked_id, record = pending

@@ -66,6 +66,20 @@ async def test_distress_is_asked_directly_and_yes_is_the_urgent_path(
     assert chat.said() == text(services, "ui.expired")
 
 
+async def test_yes_after_no_is_still_the_urgent_path_once(chat: Chat, services: Services) -> None:
+    """Second thoughts count: anything but a clear "No" is urgent (clinical notes)."""
+    await chat.onboard("en")
+    await chat.text("I'm a terrible mother")
+    await chat.press_action("dq:no")
+    assert await alerts(services) == []
+    replies = await chat.press_action("dq:yes")
+    assert "7333" in replies[0].text and replies[0].urgent
+    assert await alerts(services) == [("distress_safety", "urgent")]
+    await chat.press_action("dq:talk")  # the same question: one alert
+    await chat.press_action("dq:no")
+    assert await alerts(services) == [("distress_safety", "urgent")]
+
+
 async def test_talk_to_someone_is_urgent_too(chat: Chat, services: Services) -> None:
     await chat.onboard("uk")
     replies = await chat.text("Я не відчуваю любові до дитини")
