@@ -50,7 +50,7 @@ def test_contact_times_follow_the_working_hours(
     ("lang", "moment", "urgent", "routine"),
     [
         ("en", kyiv(2026, 12, 2, 10, 0), "today", "within one working day"),
-        ("en", kyiv(2026, 12, 2, 7, 30), "today, after the clinic opens at 09:00", None),
+        ("en", kyiv(2026, 12, 2, 7, 30), "today, after the clinic opens at 09:00 Kyiv time", None),
         ("en", kyiv(2026, 12, 2, 23, 30), "on the next working day", "on the next working day"),
         ("uk", kyiv(2026, 12, 2, 10, 0), "сьогодні", "протягом одного робочого дня"),
         ("uk", kyiv(2026, 12, 2, 23, 30), "наступного робочого дня", "наступного робочого дня"),

@@ -10,7 +10,9 @@ from datetime import timedelta
 
 from bot.content.snippets import snippet_text, snippets
 from bot.conversation.free_text import screen
+from bot.conversation.service import Conversation
 from bot.services import Services
+from tests.conftest import with_config
 from tests.journey.conftest import Chat, rows
 
 QUESTION = (
@@ -212,3 +214,18 @@ async def test_a_distressed_checkin_note_is_kept_and_then_asked_about(
     assert [json.loads(n["value"]) for n in notes] == ["honestly I'm not coping at all"]
     await chat.press("Yes")
     assert await alerts(services) == [("distress_safety", "urgent")]
+
+
+async def test_with_no_staff_chat_a_contact_request_is_saved_not_passed_on(
+    services: Services,
+) -> None:
+    alone = with_config(services, staff_chat_id=None)
+    chat = Chat(Conversation(alone))
+    await chat.onboard("en")
+    await chat.text("I'm a terrible mother")
+    await chat.press("No")
+    await chat.press("Ask the clinic to contact me")
+    assert chat.said() == text(services, "free_text.contact.saved")
+    await chat.press("Ask the clinic to contact me")
+    assert chat.said() == text(services, "free_text.contact.already_no_team")
+    assert "with the clinic's care team" not in chat.said()
