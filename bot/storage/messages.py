@@ -56,6 +56,20 @@ async def recent(conn: aiosqlite.Connection, mother_id: int, limit: int = 5) -> 
 
 
 async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
-    """Delete messages written before ``before`` (the retention period); returns how many."""
+    """Delete messages written before ``before`` (the retention period); returns how many.
+
+    Her words also stand, quoted, in the alerts they raised and in her distress records: those
+    quotes go at the same time (the alert and the record stay, without her words)."""
     cursor = await conn.execute("DELETE FROM messages WHERE created_at < ?", (iso(before),))
+    await conn.execute(
+        "UPDATE alerts SET detail = json_remove(detail, '$.message', '$.matched')"
+        " WHERE created_at < ? AND json_extract(detail, '$.message') IS NOT NULL",
+        (iso(before),),
+    )
+    await conn.execute(
+        "UPDATE answers SET value = json_remove(value, '$.message', '$.matched')"
+        " WHERE created_at < ? AND flow = 'distress' AND json_type(value) = 'object'"
+        " AND json_extract(value, '$.message') IS NOT NULL",
+        (iso(before),),
+    )
     return max(0, cursor.rowcount)

@@ -3,9 +3,11 @@ alert), screening offers, and snippets."""
 
 from __future__ import annotations
 
+import json
+
 from bot.clock import iso
 from bot.conversation.messages import ButtonRef, Incoming, Sender
-from bot.storage import messages
+from bot.storage import dialog, messages
 from tests.scheduling.conftest import QUIET, Harness, MakeHarness, kinds, utc
 
 
@@ -175,3 +177,35 @@ async def test_her_messages_older_than_the_retention_are_pruned(make_harness: Ma
     await h.run(utc("2026-01-14 12:00:05"))
     left = await h.services.db.fetchall("SELECT text FROM messages")
     assert [row[0] for row in left] == ["recent"]
+
+
+async def test_her_words_quoted_in_alerts_and_distress_records_go_with_the_retention(
+    make_harness: MakeHarness,
+) -> None:
+    """The consent says her messages are kept 12 months: the quotes of them go too, while the
+    alert and the record themselves stay for the clinic's figures."""
+    h = await make_harness(utc("2026-01-14 12:00"))
+    mother = await h.mother(909)
+    quote = {"message": "her own words", "matched": "words", "category": "hopeless"}
+    async with h.services.db.transaction() as conn:
+        for at in ("2025-01-13 11:00", "2025-06-01 11:00"):
+            await conn.execute(
+                "INSERT INTO alerts (mother_id, pseudonym, priority, rule, category, detail,"
+                " dedup_key, created_at) VALUES (?, 'p', 'urgent', 'crisis_message', NULL, ?, ?, ?)",
+                (mother.id, json.dumps(quote), at, iso(utc(at))),
+            )
+            await dialog.add_answer(conn, mother.id, "distress", "asked", quote, utc(at))
+    await h.run(utc("2026-01-14 12:00:05"))
+    details = [
+        json.loads(r[0])
+        for r in await h.services.db.fetchall("SELECT detail FROM alerts ORDER BY id")
+    ]
+    values = [
+        json.loads(r[0])
+        for r in await h.services.db.fetchall(
+            "SELECT value FROM answers WHERE flow = 'distress' ORDER BY id"
+        )
+    ]
+    for old, recent in (details, values):
+        assert old == {"category": "hopeless"}
+        assert recent == quote
