@@ -360,3 +360,27 @@ async def test_erasing_a_mother_keeps_her_held_alert_in_the_digest(services: Ser
     assert f"#{erased} —: EPDS" in digest.text and f"#{kept} Marta" in digest.text
     rows = await services.db.fetchall("SELECT delivered_at FROM alerts ORDER BY id")
     assert [r["delivered_at"] for r in rows] == [iso(kyiv(7, 9))] * 2
+
+
+async def test_an_erased_mothers_alert_in_a_dead_digest_is_still_put_back(
+    services: Services,
+) -> None:
+    """/delete between the digest's refusal and its death keeps the row's link to the digest:
+    both alerts still go out, on their own."""
+    await weekend(services, 2, lambda i: f"Mother{i}")
+    transport = LimitedTransport(refuse=is_digest)
+    clock = Clock(kyiv(5, 3))
+    worker = OutboxWorker(services, transport, clock)
+    await worker.run_once()
+    clock.now = kyiv(7, 9)
+    await worker.run_once()  # refused once
+    async with services.db.transaction() as conn:
+        mother = await mothers.by_chat(conn, 1000)
+        assert mother is not None
+        await erase.erase_mother(conn, mother.id, kyiv(7, 9))
+    for _ in range(3):  # refused in plain text: dead; then put back and sent one by one
+        await worker.run_once()
+    assert transport.refusals == ["can't parse entities"] * 2
+    assert len([m for m in transport.delivered if not is_digest(m)]) == 2
+    rows = await services.db.fetchall("SELECT delivered_at FROM alerts ORDER BY id")
+    assert [r["delivered_at"] for r in rows] == [iso(kyiv(7, 9))] * 2
