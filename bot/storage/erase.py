@@ -23,7 +23,9 @@ from bot.storage.db import fetchall, fetchone
 from bot.storage.export import PERSONAL_TABLES
 
 ERASED_DETAIL = "{}"
-KEPT_MARKS = ("held", "plain")  # how the outbox delivers the row, nothing about her
+# How the outbox delivers the row, nothing about her ("bare": the stage after "plain" in the
+# outbox's handling of a refused text, where the outbox has it).
+KEPT_MARKS = ("held", "plain", "bare")
 
 
 async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> None:
