@@ -84,7 +84,7 @@ class OutboxWorker:
             config.zone,
         )
         self.repeat_after = timedelta(minutes=config.alert_repeat_minutes)
-        self.digest = Digest(services, self.renderer)  # routine alerts wait for working hours
+        self.digest = Digest(services, self.renderer, clock)  # routine alerts wait for clinic hours
         self._wake = asyncio.Event()
         self._pass = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[int]] = {}

@@ -2,8 +2,11 @@
 
 A routine alert's row due while the clinic is closed is *held*: ``payload.held`` is set and
 ``next_attempt_at`` moves to the next opening. When held rows come due, they are *collapsed*:
-one ``digest`` row lists their alerts and each held row is withdrawn, naming the digest. Nothing
-is deleted, so the audit trail of every alert stays whole.
+``digest`` rows of at most :data:`DIGEST_SIZE` alerts each list their alerts and each held row is
+withdrawn, naming its digest. A digest that ends ``dead`` is *released*: its withdrawn rows go
+back to pending, unheld, so its alerts are sent on their own (or held again while closed): an
+alert is never lost in a digest. Nothing is deleted, so the audit trail of every alert stays
+whole.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from bot.storage.alerts import LANE, ROUTINE, enqueue
 from bot.storage.db import fetchall
 
 DIGEST = "digest"
+DIGEST_SIZE = 25  # alerts (and buttons) per digest message: Telegram allows 100 buttons
+# The withdrawn rows of a digest's alerts: their last_error names it ({"digest": id}); any
+# other withdrawn row's last_error may be plain text, which json_extract would refuse.
+_WITHDRAWN_INTO = (
+    "status = 'withdrawn' AND kind = 'staff_alert'"
+    " AND CASE WHEN json_valid(last_error) THEN json_extract(last_error, '$.digest') END = ?"
+)
 _ROUTINE_DUE = (
     "SELECT o.id, o.alert_id FROM outbox o JOIN alerts a ON a.id = o.alert_id"
     " WHERE o.status = 'pending' AND o.priority = ? AND o.kind = 'staff_alert'"
@@ -26,14 +36,19 @@ _ROUTINE_DUE = (
 )
 
 
-async def due_unheld(conn: aiosqlite.Connection, now: datetime) -> list[int]:
-    """Routine alert rows due now that were not held yet (ids of outbox rows)."""
-    rows = await fetchall(
+async def due_routine(conn: aiosqlite.Connection, now: datetime) -> list[int]:
+    """Routine rows due now, held before or not, digests included (ids of outbox rows): while
+    the clinic is closed each of them is (re)held until the next opening. A held row can come
+    due while closed: the bot was down for the whole opening, a closed day was added, a
+    failed send was rescheduled into the night."""
+    rows = await fetchall(conn, _ROUTINE_DUE, (LANE[ROUTINE], iso(now)))
+    digests = await fetchall(
         conn,
-        f"{_ROUTINE_DUE} AND json_extract(o.payload, '$.held') IS NULL",
-        (LANE[ROUTINE], iso(now)),
+        "SELECT id FROM outbox WHERE status = 'pending' AND priority = ? AND kind = ?"
+        " AND next_attempt_at <= ?",
+        (LANE[ROUTINE], DIGEST, iso(now)),
     )
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in rows] + [int(r[0]) for r in digests]
 
 
 async def due_held(conn: aiosqlite.Connection, now: datetime) -> list[tuple[int, int]]:
@@ -57,8 +72,78 @@ async def hold(conn: aiosqlite.Connection, item_ids: Sequence[int], until: datet
 
 async def collapse(
     conn: aiosqlite.Connection, held: Sequence[tuple[int, int]], now: datetime
+) -> list[int]:
+    """Digest rows of at most ``DIGEST_SIZE`` of these held rows' alerts each; each held row
+    is withdrawn into its digest. Returns the digests' ids."""
+    made = []
+    for start in range(0, len(held), DIGEST_SIZE):
+        part = held[start : start + DIGEST_SIZE]
+        made.append(await _withdraw_into_digest(conn, part, now))
+    return made
+
+
+async def split_off(
+    conn: aiosqlite.Connection,
+    digest_id: int,
+    kept: Sequence[int],
+    rest: Sequence[int],
+    now: datetime,
 ) -> int:
-    """One digest row for these held rows' alerts; the held rows are withdrawn into it."""
+    """The digest lists only ``kept`` from now on; ``rest`` moves to a new digest, sent now.
+    The new digest is written first: a crash in between lists an alert twice, never none."""
+    new_id = await enqueue(conn, DIGEST, LANE[ROUTINE], {"alerts": list(rest)}, now)
+    marks = ", ".join("?" * len(rest))
+    await conn.execute(
+        f"UPDATE outbox SET last_error = ? WHERE {_WITHDRAWN_INTO} AND alert_id IN ({marks})",
+        (json.dumps({"digest": new_id}), digest_id, *rest),
+    )
+    await conn.execute(
+        "UPDATE outbox SET payload = json_set(payload, '$.alerts', json(?)) WHERE id = ?",
+        (json.dumps(list(kept)), digest_id),
+    )
+    return new_id
+
+
+async def listed(conn: aiosqlite.Connection, digest_id: int) -> list[int]:
+    """The alerts a digest row lists now (rendering may have split some off)."""
+    rows = await fetchall(
+        conn,
+        "SELECT value FROM outbox, json_each(outbox.payload, '$.alerts') WHERE outbox.id = ?",
+        (digest_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def dead_unreleased(conn: aiosqlite.Connection) -> list[int]:
+    """Dead digest rows whose alerts were not put back yet."""
+    rows = await fetchall(
+        conn,
+        "SELECT id FROM outbox WHERE status = 'dead' AND kind = ?"
+        " AND json_extract(payload, '$.released') IS NULL",
+        (DIGEST,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def release(conn: aiosqlite.Connection, digest_id: int, now: datetime) -> int:
+    """A dead digest's alerts go out without it: their withdrawn rows are pending again, due
+    now and unheld, so they are sent on their own (or held again while the clinic is closed).
+    Returns how many rows went back."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
+        f" payload = json_remove(payload, '$.held'), last_error = ? WHERE {_WITHDRAWN_INTO}",
+        (iso(now), f"digest {digest_id} dead", digest_id),
+    )
+    await conn.execute(
+        "UPDATE outbox SET payload = json_set(payload, '$.released', 1) WHERE id = ?",
+        (digest_id,),
+    )
+    return cursor.rowcount
+
+
+async def _withdraw_into_digest(
+    conn: aiosqlite.Connection, held: Sequence[tuple[int, int]], now: datetime
+) -> int:
     alert_ids = [alert_id for _, alert_id in held]
     digest_id = await enqueue(conn, DIGEST, LANE[ROUTINE], {"alerts": alert_ids}, now)
     marks = ", ".join("?" * len(held))

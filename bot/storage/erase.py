@@ -2,22 +2,30 @@
 
 Alerts stay for the clinic's records (``mother_id`` becomes NULL by the foreign key and the
 random pseudonym remains), but their detail — her message, her answers, her scores — is
-blanked first. ``secure_delete`` zeroes the freed space in the database file; the caller must
+blanked first. Her alerts' outbox rows are blanked too, keeping only the delivery marks
+(:data:`KEPT_MARKS`): a row held for working hours stays held, so it still goes out in the
+digest at the next opening and ``main.py status`` does not count it as stuck at night.
+
+``secure_delete`` zeroes the freed space in the database file; the caller must
 also checkpoint the WAL after COMMIT (:meth:`bot.storage.db.Database.checkpoint`), or older
 copies of the pages would survive there.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import aiosqlite
 
 from bot.storage import alerts
-from bot.storage.db import fetchone
+from bot.storage.db import fetchall, fetchone
 from bot.storage.export import PERSONAL_TABLES
 
 ERASED_DETAIL = "{}"
+# How the outbox delivers the row, nothing about her ("bare": the stage after "plain" in the
+# outbox's handling of a refused text, where the outbox has it).
+KEPT_MARKS = ("held", "plain", "bare")
 
 
 async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> None:
@@ -25,11 +33,17 @@ async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime
     row = await fetchone(conn, "SELECT pseudonym FROM mothers WHERE id = ?", (mother_id,))
     if row is None:
         return
-    await conn.execute(
-        "UPDATE outbox SET payload = ?, last_error = NULL"
+    rows = await fetchall(
+        conn,
+        "SELECT id, payload, last_error FROM outbox"
         " WHERE alert_id IN (SELECT id FROM alerts WHERE mother_id = ?)",
-        (ERASED_DETAIL, mother_id),
+        (mother_id,),
     )
+    for item_id, payload, last_error in rows:
+        await conn.execute(
+            "UPDATE outbox SET payload = ?, last_error = ? WHERE id = ?",
+            (_blanked(payload), _digest_link(last_error), item_id),
+        )
     await conn.execute(
         "UPDATE alerts SET detail = ? WHERE mother_id = ?", (ERASED_DETAIL, mother_id)
     )
@@ -38,3 +52,24 @@ async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime
             await conn.execute(f"DELETE FROM {table} WHERE mother_id = ?", (mother_id,))
     await conn.execute("DELETE FROM mothers WHERE id = ?", (mother_id,))
     await alerts.audit(conn, "mother", "erased", now, subject=row[0])
+
+
+def _blanked(payload: str | None) -> str:
+    """The outbox payload with only its delivery marks left."""
+    found = _object(payload)
+    return json.dumps({mark: found[mark] for mark in KEPT_MARKS if mark in found})
+
+
+def _digest_link(last_error: str | None) -> str | None:
+    """A row withdrawn into a digest keeps naming it (``{"digest": id}``, nothing about her):
+    a digest that ends dead puts its rows back by it. Any other error text is blanked."""
+    digest = _object(last_error).get("digest")
+    return json.dumps({"digest": digest}) if isinstance(digest, int) else None
+
+
+def _object(text: str | None) -> dict[str, object]:
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
