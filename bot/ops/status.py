@@ -99,7 +99,8 @@ def collect(config: Config, now: datetime | None = None) -> Status:
         status.dead_alerts = _count(
             conn,
             "SELECT COUNT(*) FROM outbox WHERE status = 'dead'"
-            " AND kind IN ('staff_alert', 'alert_repeat', 'digest')",
+            " AND kind IN ('staff_alert', 'alert_repeat', 'digest')"
+            " AND json_extract(payload, '$.released') IS NULL",  # its alerts went out one by one
         )
         for key, value in conn.execute(
             "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
