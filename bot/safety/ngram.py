@@ -12,7 +12,7 @@ acknowledgement and the direct safety question. Only her answer can make it urge
 then see the n-grams that weighed most (:meth:`NgramModel.top_grams`). Held-out figures: the
 training data never includes a blind batch numbered :data:`HELD_OUT_FROM` or later, so a new
 batch is measured before the model has seen it; once a batch's first check is recorded it is
-trained on (batches 8 and 9 since 2026-12-04). ``tests/safety/test_tiers.py`` prints what the
+trained on (batches 8, 9 and 10 since 2026-12-04). ``tests/safety/test_tiers.py`` prints what the
 second opinion adds on each batch, marking the ones it trained on.
 
 The two classes count equally (the prior is 0): how many concern and everyday messages the
@@ -38,8 +38,8 @@ MODEL_FILE = Path(__file__).with_name("ngram_model.json")
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
-# check is recorded in its header (batches 8 and 9: 2026-12-04), never before.
-HELD_OUT_FROM = 10
+# check is recorded in its header (batches 8, 9 and 10: 2026-12-04), never before.
+HELD_OUT_FROM = 11
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
 # Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer

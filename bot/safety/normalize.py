@@ -148,7 +148,8 @@ _SLAVIC_MARKER = re.compile(
     r"bylo|yogo|ego|yiyi|yii|shchob|shob|chtoby|chtob|muzh|cholovik|dytyn\w*|rebenk\w*|"
     r"rebenok|na|vid|pro|tak|tut|nichoho|nichego|nichogo|sydzhu|syzhu|stoiu|stoyu|dumky|dumki|"
     r"mysli|strashno|pogano|pohano|vazhko|tyazhko|holovi|golovi|golove|vsi|vsim|vsem|chy|"
-    r"mozhe|krashche|luchshe|bez|mene|zi|iz|vin|vona)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
+    r"mozhe|krashche|luchshe|bez|mene|zi|iz|vin|vona|sizhu|sidzhu|mashin\w*|garazh\w*|klyuch\w*|kljuch\w*|"
+    r"maty|matir|mamoyu|mamoju|mamoj|poproshchal\w*|poproshhal\w*|nikchemn\w*|pochut\w*|chuvstv\w*)(?![a-z])|(?:pomer|pomr|umer|umr|vmer|vmr|ubi|vby|ubyu|zhy|zhi|pokin|pokon))"
 )
 # Longest first; per reading: Ukrainian (i → і, y → и) and Russian (i → и, y → ы).
 _TRANSLIT_COMMON = (

@@ -45,7 +45,8 @@ def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
     model = catalog.second_opinion
     assert isinstance(model, NgramModel)
     least = catalog.escalation.thresholds["second_opinion_score"]
-    text = "nobody would even notice"
+    # round 4: "nobody would even notice" is now a distress entry (en-i11e-dark)
+    text = "nobody would even blink"
     assert catalog.detector.detect(text) is None and catalog.distress is not None
     assert catalog.distress.detect(text) is None
     assert model.score(text) >= least
