@@ -58,6 +58,10 @@ class Conversation:
         self.flow_by_command = {
             flow.command: flow.id for flow in services.catalog.flows.values() if flow.command
         }
+        # Our own command names, typed alone, are not her words ("/checkin" needs no screening).
+        self.own_commands = (
+            frozenset(self.flow_by_command) | BUILTIN_COMMANDS | STAFF_COMMANDS | {START_COMMAND}
+        )
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Outgoing]:
         now = now or utcnow()
@@ -142,6 +146,9 @@ class Conversation:
     async def _route(self, turn: Turn) -> None:
         incoming = turn.incoming
         words = her_words(incoming)
+        own = incoming.kind == "command" and incoming.command in self.own_commands
+        if own and not incoming.args:
+            words = ""
         screening = free_text.screen(self.services.catalog, words)
         if screening.tier == "crisis":
             turn.outcome = screening.label
