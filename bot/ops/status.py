@@ -20,6 +20,7 @@ from bot.clock import iso, parse_iso, utcnow
 from bot.config import Config
 from bot.ops.sqlitefile import NoDatabase, open_existing
 from bot.storage.chat_moves import PREFIX as MOVE_PREFIX
+from bot.storage.chat_moves import parse_move
 from bot.storage.db import migration_files
 from bot.telegram.groups import PREFIX as GROUP_PREFIX
 from bot.telegram.heartbeat import LAST_OK_KEY
@@ -102,11 +103,12 @@ def collect(config: Config, now: datetime | None = None) -> Status:
             " AND kind IN ('staff_alert', 'alert_repeat', 'digest')"
             " AND json_extract(payload, '$.released') IS NULL",  # its alerts went out one by one
         )
-        for key, value in conn.execute(
-            "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
-        ):
-            record = json.loads(value)
-            status.moves[int(key[len(MOVE_PREFIX) :])] = (int(record["to"]), str(record["at"]))
+        status.moves = dict(
+            parse_move(key, value)
+            for key, value in conn.execute(
+                "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
+            )
+        )
         row = conn.execute("SELECT value FROM kv WHERE key = ?", (LAST_OK_KEY,)).fetchone()
         status.last_telegram_ok = row[0] if row else None
         for key, value in conn.execute(

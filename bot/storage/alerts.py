@@ -68,6 +68,19 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
 
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxItem:
+        return cls(
+            id=row["id"],
+            alert_id=row["alert_id"],
+            mother_id=row["mother_id"],
+            kind=row["kind"],
+            chat_id=row["chat_id"],
+            priority=row["priority"],
+            payload=json.loads(row["payload"]),
+            attempts=row["attempts"],
+        )
+
 
 async def create_alert(
     conn: aiosqlite.Connection,
@@ -141,20 +154,7 @@ async def due_items(
         " ORDER BY priority, id LIMIT ?",
         (iso(now), limit + len(skip)),
     )
-    return [_item(r) for r in rows if r["id"] not in skip][:limit]
-
-
-def _item(row: sqlite3.Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        alert_id=row["alert_id"],
-        mother_id=row["mother_id"],
-        kind=row["kind"],
-        chat_id=row["chat_id"],
-        priority=row["priority"],
-        payload=json.loads(row["payload"]),
-        attempts=row["attempts"],
-    )
+    return [OutboxItem.from_row(r) for r in rows if r["id"] not in skip][:limit]
 
 
 async def next_due_at(conn: aiosqlite.Connection, skip: Collection[int] = ()) -> str | None:

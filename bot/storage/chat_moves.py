@@ -21,11 +21,13 @@ PREFIX = "chat_moved:"
 async def load_moves(conn: aiosqlite.Connection) -> dict[int, tuple[int, str]]:
     """Every recorded move: old chat id → (new chat id, when it was seen)."""
     rows = await fetchall(conn, "SELECT key, value FROM kv WHERE key LIKE ?", (f"{PREFIX}%",))
-    moves = {}
-    for key, value in rows:
-        record = json.loads(value)
-        moves[int(key[len(PREFIX) :])] = (int(record["to"]), str(record["at"]))
-    return moves
+    return dict(parse_move(key, value) for key, value in rows)
+
+
+def parse_move(key: str, value: str) -> tuple[int, tuple[int, str]]:
+    """One kv row of a move: (old chat id, (new chat id, when it was seen))."""
+    record = json.loads(value)
+    return int(key[len(PREFIX) :]), (int(record["to"]), str(record["at"]))
 
 
 async def record_move(conn: aiosqlite.Connection, old: int, new: int, now: datetime) -> None:
