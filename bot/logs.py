@@ -121,7 +121,9 @@ class JsonFormatter(logging.Formatter):
         }
         words = rest.split()
         if words and all("=" in word for word in words):
-            out.update(word.split("=", 1) for word in words)
+            for word in words:
+                key, _, value = word.partition("=")
+                out[key] = value
         elif rest:
             out["message"] = message
         out.update(_error_fields(record))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,19 +33,25 @@ class YList(list[Any]):
 
 # libyaml's parser is ~5x faster than the pure-Python one: the content is parsed at every
 # start-up, and the crisis lexicon alone is thousands of lines. Marks and resolvers are the same.
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The checker sees the pure-Python loader: both share the constructor and resolver used here.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+class _LineLoader(_BaseLoader):
+    # YAML allows any hashable key and the stubs say so; our files key by words, and YMap's str keys
+    # are what every reader of the content relies on. Hence the two ignores.
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YMap:  # type: ignore[override]
-        result = YMap(super().construct_mapping(node, deep=True))
+        result = YMap(super().construct_mapping(node, deep=True))  # type: ignore[arg-type]
         result.line = node.start_mark.line + 1
         result.key_lines = {
             str(key_node.value): key_node.start_mark.line + 1 for key_node, _ in node.value
         }
         return result
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YList:
         result = YList(super().construct_sequence(node, deep=True))
         result.line = node.start_mark.line + 1
         return result

@@ -67,9 +67,10 @@ class WorkingHours:
 def working_hours(content: Content) -> WorkingHours:
     """The validated hours (``check_working_hours`` ran at start-up); none set → never open.
     Read once per loaded content: every turn asks what it may promise."""
-    if "working_hours" not in content.derived:
-        content.derived["working_hours"] = _read_hours(content)
-    return content.derived["working_hours"]  # type: ignore[no-any-return]
+    hours = content.derived.get("working_hours")
+    if not isinstance(hours, WorkingHours):
+        hours = content.derived["working_hours"] = _read_hours(content)
+    return hours
 
 
 def _read_hours(content: Content) -> WorkingHours:

@@ -137,7 +137,8 @@ def _evaluator() -> EvalWithCompoundTypes:
 @lru_cache(maxsize=4096)
 def _parsed(source: str) -> ast.AST:
     """The flows' conditions are fixed once loaded: each is parsed once, not at every step."""
-    return EvalWithCompoundTypes.parse(source)
+    tree: ast.AST = EvalWithCompoundTypes.parse(source)  # simpleeval ships no types
+    return tree
 
 
 class _Defaulting(dict[str, Any]):

@@ -259,11 +259,11 @@ class ParseContext:
             return []
         parsed = []
         for item in items:
-            if not isinstance(item, dict) or "text" not in item:
+            if not isinstance(item, YMap) or "text" not in item:
                 self.error(line_of(item, line), "an option needs 'text' (and 'value')")
                 continue
             value = item.get("value", item.get("score"))
-            text = self.text(item, "text")  # type: ignore[arg-type]
+            text = self.text(item, "text")
             if text is not None:
                 parsed.append((value, text, item.get("goto")))
         return parsed

@@ -26,7 +26,7 @@ def caseload_messages(
     cutoff: int,
     streak: int,
 ) -> list[Outgoing]:
-    lists = (
+    lists: tuple[tuple[str, list[CaseRow], dict[str, int]], ...] = (
         ("high_epds", caseload.high_epds, {"cutoff": cutoff}),
         ("low_streak", caseload.low_streak, {"streak": streak}),
         ("silent", caseload.silent, {}),

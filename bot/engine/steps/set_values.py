@@ -30,12 +30,11 @@ class SetStep(Step):
     @classmethod
     def parse(cls, raw: YMap, ctx: ParseContext) -> Step:
         values = raw.get("values")
-        if not isinstance(values, dict) or not values:
+        if not isinstance(values, YMap) or not values:
             ctx.error(raw.line, f"set '{raw['id']}' needs a mapping of 'values'")
-            values = {}
+            return cls(raw["id"], raw.line, raw.get("next"), {})
         parsed = {
-            str(key): ctx.expression(source, values.line_of(key))  # type: ignore[attr-defined]
-            for key, source in values.items()
+            str(key): ctx.expression(source, values.line_of(key)) for key, source in values.items()
         }
         return cls(raw["id"], raw.line, raw.get("next"), parsed)
 
