@@ -24,7 +24,9 @@ chat: $(STAMP)
 check: $(STAMP)
 	$(PY) main.py check
 
+# The PostgreSQL tests start their own throwaway server: its programs must be installed.
 test: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(PY) main.py check
 	$(PY) -m pytest -q
 

@@ -41,6 +41,7 @@ class Config:
     token: str | None = None
     api_base_url: str = DEFAULT_API_BASE_URL
     database_path: Path = Path("data/bot.sqlite3")
+    database_url: str | None = None
     staff_chat_id: int | None = None
     staff_backup_chat_id: int | None = None
     staff_user_ids: frozenset[int] = frozenset()
@@ -133,6 +134,20 @@ def _url(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _database_url(name: str, raw: str) -> str | None:
+    """Only the scheme is checked here (the driver reports the rest when it connects); the value
+    is never echoed back, since it may carry a password."""
+    if not raw.strip():
+        return None
+    scheme, sep, _ = raw.strip().partition("://")
+    if not sep or scheme.lower() not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"{name} must be a PostgreSQL URL such as postgresql://user:password@host/poruch "
+            "(or empty for SQLite at DATABASE_PATH)"
+        )
+    return raw.strip()
+
+
 def _language(name: str, raw: str) -> str:
     if raw.strip() not in ("en", "uk"):
         raise ConfigError(f"{name} must be 'en' or 'uk', got {raw!r}")
@@ -201,6 +216,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "TELEGRAM_BOT_TOKEN": ("token", lambda _n, raw: raw.strip() or None),
     "TELEGRAM_API_BASE_URL": ("api_base_url", _url),
     "DATABASE_PATH": ("database_path", lambda _n, raw: Path(raw)),
+    "DATABASE_URL": ("database_url", _database_url),
     "STAFF_CHAT_ID": ("staff_chat_id", lambda n, raw: _int(n, raw) if raw.strip() else None),
     "STAFF_BACKUP_CHAT_ID": (
         "staff_backup_chat_id",

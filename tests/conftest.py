@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from bot.config import Config
 from bot.services import Catalog, Services, load_catalog
+from bot.storage.postgres import PgStore
 from tests.fakeapi import FakeBotApi
+from tests.pgserver import (
+    PgServer,
+    create_database,
+    drop_database,
+    fresh_database,
+    with_database,
+)
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_CHAT = -1001
@@ -55,3 +70,55 @@ def bot_config(config: Config, api: FakeBotApi) -> Config:
 def with_config(services: Services, **changes: object) -> Services:
     """A copy of the services with some configuration changed (same database)."""
     return replace(services, config=replace(services.config, **changes))
+
+
+def _on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Session fixtures are synchronous: their few async steps run on a private loop in a
+    worker thread, never on (or in place of) the loop pytest-asyncio gives each test."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole run, as its superuser: ``POSTGRES_TEST_URL`` when set,
+    else a throwaway cluster (about a second to start). Missing server programs fail the
+    PostgreSQL tests with what to install; they are never skipped."""
+    external = os.environ.get("POSTGRES_TEST_URL", "").strip()
+    if external:
+        yield external
+        return
+    server = PgServer.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url: str) -> Iterator[str]:
+    """A database migrated once, which each test's database is copied from."""
+    name = f"poruch_template_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        await create_database(pg_admin_url, name)
+        store = await PgStore.open(with_database(pg_admin_url, name))
+        await store.close()
+
+    _on_own_loop(create())
+    yield name
+    _on_own_loop(drop_database(pg_admin_url, name))
+
+
+@pytest.fixture
+async def pg_url(pg_admin_url: str, pg_template: str) -> AsyncIterator[str]:
+    """A database of its own for one test, already at the latest schema."""
+    async with fresh_database(pg_admin_url, pg_template) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_empty_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A database of its own for one test, with no schema at all."""
+    async with fresh_database(pg_admin_url) as url:
+        yield url
