@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import iso, parse_iso
+from bot.clock import parse_iso
 from bot.conversation.escalate import answer_values, assessment_values, raise_triggers
 from bot.conversation.host_calls import HOST_CALLS
 from bot.conversation.learn import show_snippet
@@ -22,6 +22,7 @@ from bot.engine import (
 from bot.safety.escalation import Trigger
 from bot.scheduling.replies import note_quiet_hours
 from bot.storage import dialog, mothers
+from bot.storage.schedule import replace_reminder
 
 # The EPDS asks about the past 7 days: no early offer within a week of the last one.
 EARLY_SCREENING_GAP = timedelta(days=7)
@@ -50,7 +51,7 @@ async def _answer(turn: Turn, event: AnswerSaved) -> None:
         turn.unstored.append(event)
         return
     answer_id = await dialog.add_answer(
-        turn.conn, turn.mother_id, event.flow, event.key, event.value, turn.now
+        turn.tx, turn.mother_id, event.flow, event.key, event.value, turn.now
     )
     escalation = turn.services.catalog.escalation
     values = await answer_values(turn, event.key, event.value)
@@ -63,7 +64,7 @@ async def _answer(turn: Turn, event: AnswerSaved) -> None:
 async def _early_screening(turn: Turn) -> None:
     """Moods low several check-ins in a row: the questionnaire is offered at her next daily
     slot instead of waiting for the schedule (unless she did it in the past week)."""
-    latest = await dialog.assessments(turn.conn, turn.mother_id, "epds", limit=1)
+    latest = await dialog.assessments(turn.tx, turn.mother_id, "epds", limit=1)
     if latest and turn.now - parse_iso(latest[0][2]) < EARLY_SCREENING_GAP:
         return
     await schedule(turn, "epds_offer", 0)
@@ -72,7 +73,7 @@ async def _early_screening(turn: Turn) -> None:
 async def _profile(turn: Turn, event: SetProfile) -> None:
     if turn.mother is None or event.value is None:
         return
-    await mothers.update(turn.conn, turn.mother_id, turn.now, **{event.field: event.value})
+    await mothers.update(turn.tx, turn.mother_id, turn.now, **{event.field: event.value})
     await turn.reload_mother()
     if event.field == "checkin_time":
         note_quiet_hours(turn, str(event.value))
@@ -82,7 +83,7 @@ async def _assessment(turn: Turn, event: RecordAssessment) -> None:
     if not turn.consented:
         return
     assessment_id = await dialog.add_assessment(
-        turn.conn, turn.mother_id, event.kind, event.score, event.items, turn.now
+        turn.tx, turn.mother_id, event.kind, event.score, event.items, turn.now
     )
     escalation = turn.services.catalog.escalation
     values = await assessment_values(turn, event.kind, event.score, event.items)
@@ -106,15 +107,7 @@ async def schedule(turn: Turn, kind: str, in_days: float) -> None:
     if not turn.consented:
         return
     due = turn.now + timedelta(days=in_days)
-    await turn.conn.execute(
-        "UPDATE reminders SET status = 'cancelled' WHERE mother_id = ? AND kind = ?"
-        " AND status = 'pending'",
-        (turn.mother_id, kind),
-    )
-    await turn.conn.execute(
-        "INSERT INTO reminders (mother_id, kind, due_at, created_at) VALUES (?, ?, ?, ?)",
-        (turn.mother_id, kind, iso(due), turn.stamp),
-    )
+    await replace_reminder(turn.tx, turn.mother_id, kind, due, turn.now)
 
 
 async def _snippet(turn: Turn, event: ShowSnippet) -> None:

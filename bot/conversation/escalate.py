@@ -13,7 +13,6 @@ from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.safety.escalation import Trigger
 from bot.storage import alerts, dialog, mothers
-from bot.storage.db import fetchall
 
 LOW_MOOD_KEY = "mood"
 
@@ -38,7 +37,7 @@ async def raise_triggers(turn: Turn, triggers: list[Trigger], dedup: str) -> boo
     created = False
     for trigger in combine(triggers):
         alert_id = await alerts.create_alert(
-            turn.conn,
+            turn.tx,
             mother_id=turn.mother.id,
             pseudonym=turn.mother.pseudonym,
             priority=trigger.priority,
@@ -84,7 +83,7 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
         Outgoing(turn.chat_id, "\n\n".join(parts), one_per_row(buttons), urgent=True)
     )
     if turn.mother is not None and team_told:  # "I didn't mean it" then gets its kind reply
-        await mothers.update(turn.conn, turn.mother.id, turn.now, crisis_at=turn.stamp)
+        await mothers.update(turn.tx, turn.mother.id, turn.now, crisis_at=turn.stamp)
 
 
 async def on_crisis_text(turn: Turn, category: str, entry_id: str, span: str | None = None) -> None:
@@ -110,15 +109,11 @@ async def answer_values(turn: Turn, key: str, value: Any) -> dict[str, Any]:
 async def low_mood_streak(turn: Turn) -> int:
     """How many of her latest check-in moods in a row were low (the newest included)."""
     limit = turn.services.catalog.escalation.threshold("low_mood_max")
-    rows = await fetchall(
-        turn.conn,
-        "SELECT value FROM answers WHERE mother_id = ? AND key = ? ORDER BY id DESC LIMIT 30",
-        (turn.mother_id, LOW_MOOD_KEY),
-    )
+    values = await dialog.recent_values(turn.tx, turn.mother_id, LOW_MOOD_KEY, limit=30)
     streak = 0
-    for row in rows:
+    for value in values:
         try:
-            low = float(row[0]) <= limit
+            low = float(value) <= limit
         except (TypeError, ValueError):
             low = False
         if not low:
@@ -130,7 +125,7 @@ async def low_mood_streak(turn: Turn) -> int:
 async def assessment_values(
     turn: Turn, kind: str, score: int, items: dict[str, Any]
 ) -> dict[str, Any]:
-    history = await dialog.assessments(turn.conn, turn.mother_id, kind, limit=2)
+    history = await dialog.assessments(turn.tx, turn.mother_id, kind, limit=2)
     previous = history[1][0] if len(history) > 1 else None
     values: dict[str, Any] = {"score": score, "previous_score": previous, **items}
     if all(isinstance(items.get(f"q{n}"), int) for n in (3, 4, 5)):

@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import iso, parse_iso
+from bot.clock import parse_iso
 from bot.conversation.escalate import raise_triggers
 from bot.conversation.learn import show_snippet
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.storage import dialog
-from bot.storage.db import fetchall, fetchone
 from bot.storage.dialog import StoredSession
 
 if TYPE_CHECKING:
@@ -140,9 +139,7 @@ async def _distress(turn: Turn, screening: Screening, stored: StoredSession | No
         "message": turn.incoming.text[:1000],
     }
     ask = not await _asked_recently(turn)
-    await dialog.add_answer(
-        turn.conn, turn.mother_id, FLOW, ASKED if ask else SEEN, record, turn.now
-    )
+    await dialog.add_answer(turn.tx, turn.mother_id, FLOW, ASKED if ask else SEEN, record, turn.now)
     await _count_days(turn, category)
     ack = turn.text(f"free_text.distress.categories.{category}.ack")
     if ask:
@@ -168,29 +165,20 @@ async def _asked_recently(turn: Turn) -> bool:
     """Was a safety question (this one, or the check-in's) asked within the window?"""
     hours = turn.services.catalog.escalation.thresholds.get("distress_question_hours", 12)
     since = turn.now - timedelta(hours=float(hours))
-    row = await fetchone(
-        turn.conn,
-        "SELECT 1 FROM answers WHERE mother_id = ? AND created_at >= ?"
-        " AND ((flow = ? AND key = ?) OR (flow = 'checkin' AND key = 'safety')) LIMIT 1",
-        (turn.mother_id, iso(since), FLOW, ASKED),
-    )
-    return row is not None
+    questions = [(FLOW, ASKED), ("checkin", "safety")]
+    return await dialog.answered_since(turn.tx, turn.mother_id, since, questions)
 
 
 async def _count_days(turn: Turn, category: str) -> None:
     """Distress on several separate days of her week: a routine alert (rule distress_days)."""
     thresholds = turn.services.catalog.escalation.thresholds
     window = int(thresholds.get("distress_window_days", 7))
-    rows = await fetchall(
-        turn.conn,
-        "SELECT created_at FROM answers WHERE mother_id = ? AND flow = ? AND key IN (?, ?)",
-        (turn.mother_id, FLOW, ASKED, SEEN),
-    )
+    times = await dialog.answer_times(turn.tx, turn.mother_id, FLOW, (ASKED, SEEN))
     today = turn.local_today()
     days = sorted(
         {
             day
-            for day in (parse_iso(row[0]).astimezone(turn.zone).date() for row in rows)
+            for day in (parse_iso(at).astimezone(turn.zone).date() for at in times)
             if (today - day).days < window
         }
     )
@@ -205,20 +193,11 @@ async def _pending(turn: Turn, value: str) -> tuple[int, dict[str, Any]] | None:
     """Her last direct question with its record, while ``value`` may still answer it: when
     she has not answered yet, or answered "No" and now says otherwise (the clinical notes:
     anything but a clear "No" is urgent, also on second thoughts)."""
-    asked = await fetchone(
-        turn.conn,
-        "SELECT id, value FROM answers WHERE mother_id = ? AND flow = ? AND key = ?"
-        " ORDER BY id DESC LIMIT 1",
-        (turn.mother_id, FLOW, ASKED),
-    )
+    asked = await dialog.last_answer(turn.tx, turn.mother_id, FLOW, ASKED)
     if asked is None:
         return None
-    given = await fetchall(
-        turn.conn,
-        "SELECT value FROM answers WHERE mother_id = ? AND flow = ? AND key = ? AND id > ?",
-        (turn.mother_id, FLOW, SAFETY, asked[0]),
-    )
-    answers = [json.loads(row[0]) for row in given]
+    given = await dialog.values_after(turn.tx, turn.mother_id, FLOW, SAFETY, asked[0])
+    answers = [json.loads(raw) for raw in given]
     if answers and (value == "no" or any(answer != "no" for answer in answers)):
         return None
     return int(asked[0]), json.loads(asked[1])
@@ -232,7 +211,7 @@ async def answer_question(turn: Turn, value: str) -> None:
         turn.say("ui.expired")
         return
     asked_id, record = pending
-    await dialog.add_answer(turn.conn, turn.mother_id, FLOW, SAFETY, value, turn.now)
+    await dialog.add_answer(turn.tx, turn.mother_id, FLOW, SAFETY, value, turn.now)
     triggers = turn.services.catalog.escalation.on_answer(FLOW, SAFETY, {"value": value})
     for trigger in triggers:
         trigger.detail.update(record)

@@ -60,7 +60,7 @@ async def record_message(
     if kind is None or not turn.consented or turn.mother is None:
         return None
     return await messages.add(
-        turn.conn,
+        turn.tx,
         turn.mother.id,
         _written(turn, kind),
         label or handled_label(turn, before),

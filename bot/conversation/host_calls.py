@@ -32,7 +32,7 @@ async def give_consent(turn: Turn) -> list[Outgoing]:
     """From here on her answers are stored; Telegram names are kept so staff know who she is."""
     sender = turn.incoming.sender
     await mothers.update(
-        turn.conn,
+        turn.tx,
         turn.mother_id,
         turn.now,
         consent="given",
@@ -41,7 +41,7 @@ async def give_consent(turn: Turn) -> list[Outgoing]:
         username=sender.username,
         status="active",
     )
-    await mothers.clear_declined(turn.conn, sender.chat_id)
+    await mothers.clear_declined(turn.tx, sender.chat_id)
     await turn.reload_mother()
     await turn.store_pending_answers()
     return []
@@ -55,23 +55,23 @@ async def decline_consent(turn: Turn) -> list[Outgoing]:
     erased as /delete would, her words blanked in the care team's alerts and the WAL
     checkpointed, not just her row dropped."""
     if turn.consented:
-        await erase.erase_mother(turn.conn, turn.mother_id, turn.now)
+        await erase.erase_mother(turn.tx, turn.mother_id, turn.now)
         turn.mother = None
         turn.after_commit.append(turn.services.db.checkpoint)
     await turn.erase_mother()
-    await mothers.mark_declined(turn.conn, turn.incoming.sender.chat_id, turn.now)
+    await mothers.mark_declined(turn.tx, turn.incoming.sender.chat_id, turn.now)
     return []
 
 
 @host_call("pause")
 async def pause(turn: Turn) -> list[Outgoing]:
-    await mothers.update(turn.conn, turn.mother_id, turn.now, status="paused")
+    await mothers.update(turn.tx, turn.mother_id, turn.now, status="paused")
     return []
 
 
 @host_call("resume")
 async def resume(turn: Turn) -> list[Outgoing]:
-    await mothers.update(turn.conn, turn.mother_id, turn.now, status="active")
+    await mothers.update(turn.tx, turn.mother_id, turn.now, status="active")
     return []
 
 

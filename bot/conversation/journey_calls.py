@@ -30,7 +30,7 @@ async def export_my_data(turn: Turn) -> list[Outgoing]:
     """Everything stored about her, as a JSON document."""
     if turn.mother is None:
         return []
-    data = await export.collect(turn.conn, turn.mother.id, turn.now)
+    data = await export.collect(turn.tx, turn.mother.id, turn.now)
     document = export.as_file(data, turn.local_today().isoformat())
     return [Outgoing(turn.chat_id, document=document)]
 
@@ -40,7 +40,7 @@ async def erase_my_data(turn: Turn) -> list[Outgoing]:
     """Erase her; the WAL is checkpointed after COMMIT so no copy of her pages survives."""
     if turn.mother is None:
         return []
-    await erase.erase_mother(turn.conn, turn.mother.id, turn.now)
+    await erase.erase_mother(turn.tx, turn.mother.id, turn.now)
     turn.mother = None
     turn.unstored.clear()
     turn.after_commit.append(turn.services.db.checkpoint)

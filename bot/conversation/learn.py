@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from bot.clock import iso
 from bot.content.snippets import next_unseen, snippet_text, snippets
 from bot.conversation.messages import Outgoing
 from bot.conversation.turn import Turn
+from bot.storage import snippet_views
 
 
 async def seen_ids(turn: Turn) -> set[str]:
     if turn.mother is None:
         return set()
-    async with turn.conn.execute(
-        "SELECT snippet_id FROM snippet_views WHERE mother_id = ?", (turn.mother_id,)
-    ) as cursor:
-        return {row[0] for row in await cursor.fetchall()}
+    return await snippet_views.seen(turn.tx, turn.mother_id)
 
 
 async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = None) -> bool:
@@ -34,9 +31,5 @@ async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = N
         return False
     turn.replies.append(Outgoing(turn.chat_id, snippet_text(content, chosen, turn.lang)))
     if turn.consented:
-        await turn.conn.execute(
-            "INSERT OR REPLACE INTO snippet_views (mother_id, snippet_id, seen_at)"
-            " VALUES (?, ?, ?)",
-            (turn.mother_id, chosen.id, iso(turn.now)),
-        )
+        await snippet_views.mark_seen(turn.tx, turn.mother_id, chosen.id, turn.now)
     return True

@@ -14,6 +14,7 @@ from bot.conversation.learn import seen_ids, show_snippet
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
+from bot.storage import snippet_views
 
 READ = "learn"  # learn:<topic> — the next unseen read of that topic
 RESTART = "learn_reset"  # learn_reset:<topic> — forget that topic's views, then read
@@ -88,11 +89,7 @@ async def restart_topic(turn: Turn, topic: str) -> None:
     if not _known_topic(turn, topic):
         return
     ids = [s.id for s in snippets(turn.services.catalog.content) if topic in s.topics]
-    marks = ", ".join("?" for _ in ids)
-    await turn.conn.execute(
-        f"DELETE FROM snippet_views WHERE mother_id = ? AND snippet_id IN ({marks})",
-        (turn.mother_id, *ids),
-    )
+    await snippet_views.forget(turn.tx, turn.mother_id, ids)
     await read_topic(turn, topic)
 
 

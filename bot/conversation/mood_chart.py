@@ -18,6 +18,7 @@ from bot.clock import iso, parse_iso
 from bot.content.plural import plural_form
 from bot.conversation.messages import Outgoing
 from bot.conversation.turn import Turn
+from bot.storage import dialog
 
 log = logging.getLogger("poruch.mood")
 
@@ -81,27 +82,17 @@ def labels(turn: Turn) -> ChartLabels:
 
 async def daily_moods(turn: Turn, since: str) -> dict[date, float]:
     """Her mean check-in mood for each local day since ``since`` (UTC ISO)."""
-    async with turn.conn.execute(
-        "SELECT value, created_at FROM answers WHERE mother_id = ? AND flow = ? AND key = ?"
-        " AND created_at >= ?",
-        (turn.mother_id, MOOD_FLOW, MOOD_KEY, since),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = await dialog.values_since(turn.tx, turn.mother_id, MOOD_FLOW, MOOD_KEY, since)
     by_day: dict[date, list[float]] = {}
-    for row in rows:
-        value = json.loads(row["value"])
+    for raw, created_at in rows:
+        value = json.loads(raw)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            day = parse_iso(row["created_at"]).astimezone(turn.zone).date()
+            day = parse_iso(created_at).astimezone(turn.zone).date()
             by_day.setdefault(day, []).append(float(value))
     return {day: sum(values) / len(values) for day, values in by_day.items()}
 
 
 async def epds_results(turn: Turn, since: str) -> list[tuple[date, int]]:
-    async with turn.conn.execute(
-        "SELECT score, created_at FROM assessments WHERE mother_id = ? AND kind = 'epds'"
-        " AND created_at >= ? ORDER BY id",
-        (turn.mother_id, since),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = await dialog.scores_since(turn.tx, turn.mother_id, "epds", since)
     zone = turn.zone
-    return [(parse_iso(r["created_at"]).astimezone(zone).date(), int(r["score"])) for r in rows]
+    return [(parse_iso(created_at).astimezone(zone).date(), score) for score, created_at in rows]

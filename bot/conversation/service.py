@@ -76,13 +76,13 @@ class Conversation:
                 await self.mark_blocked(incoming.sender.chat_id, now)
             return []
         try:
-            async with self.services.db.transaction() as conn:
+            async with self.services.db.transaction() as tx:
                 if incoming.update_id is not None and not await dialog.claim_update(
-                    conn, incoming.update_id, now
+                    tx, incoming.update_id, now
                 ):
                     return []
-                mother, stored = await dialog.mother_with_session(conn, incoming.sender.chat_id)
-                turn = Turn(self.services, conn, incoming, now, mother)
+                mother, stored = await dialog.mother_with_session(tx, incoming.sender.chat_id)
+                turn = Turn(self.services, tx, incoming, now, mother)
                 turn.know_session(stored)
                 await self._route(turn)
                 await record_message(turn, stored)  # her words, with what was done with them
@@ -100,12 +100,12 @@ class Conversation:
         rendering as a reply, so what ``compose`` writes commits with the session it starts."""
         sender = Sender(chat_id=chat_id, user_id=chat_id)
         try:
-            async with self.services.db.transaction() as conn:
-                mother = await mothers.by_chat(conn, chat_id)
+            async with self.services.db.transaction() as tx:
+                mother = await mothers.by_chat(tx, chat_id)
                 if mother is None:
                     return []
                 turn = Turn(
-                    self.services, conn, Incoming(sender, "other", other="scheduled"), now, mother
+                    self.services, tx, Incoming(sender, "other", other="scheduled"), now, mother
                 )
                 await compose(turn)
             return await self._committed(turn)
@@ -137,10 +137,10 @@ class Conversation:
 
     async def mark_blocked(self, chat_id: int, now: datetime) -> None:
         """She blocked the bot: nothing more is sent until she sends /start again."""
-        async with self.services.db.transaction() as conn:
-            mother = await mothers.by_chat(conn, chat_id)
+        async with self.services.db.transaction() as tx:
+            mother = await mothers.by_chat(tx, chat_id)
             if mother is not None and mother.status != "inactive":
-                await mothers.update(conn, mother.id, now, status="inactive")
+                await mothers.update(tx, mother.id, now, status="inactive")
                 log.info("mother_inactive mother=%s reason=blocked", mother.pseudonym)
 
     async def _route(self, turn: Turn) -> None:
@@ -183,7 +183,7 @@ class Conversation:
     async def _stranger(self, turn: Turn) -> None:
         if turn.incoming.command == "sos":  # help lines need no consent (nothing is stored)
             turn.say("clinic.crisis.resources")
-        elif await mothers.has_declined(turn.conn, turn.chat_id):
+        elif await mothers.has_declined(turn.tx, turn.chat_id):
             turn.say("ui.declined_known")
         else:
             turn.say("ui.need_consent")
@@ -210,10 +210,10 @@ class Conversation:
     async def _start(self, turn: Turn) -> None:
         """/start begins onboarding, for a newcomer and for someone who declined before."""
         if turn.mother is None:
-            await mothers.clear_declined(turn.conn, turn.chat_id)
-            turn.mother = await mothers.create(turn.conn, turn.chat_id, turn.lang, turn.now)
+            await mothers.clear_declined(turn.tx, turn.chat_id)
+            turn.mother = await mothers.create(turn.tx, turn.chat_id, turn.lang, turn.now)
         elif turn.mother.status == "inactive":
-            await mothers.update(turn.conn, turn.mother_id, turn.now, status="active")
+            await mothers.update(turn.tx, turn.mother_id, turn.now, status="active")
         await self.start_flow(turn, self.flow_by_command[START_COMMAND])
 
     async def start_flow(self, turn: Turn, flow_id: str) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.conversation.messages import Incoming, Outgoing, one_per_row
 from bot.reports.staff_report import StaffReports
 from bot.safety.alert_text import OPEN_CASE, STAFF_ACTIONS, AlertRenderer
 from bot.services import Services
 from bot.storage import alerts, mothers
+from bot.storage.tx import Tx
 
 # The one list of staff commands: the service refuses them in a mother's chat from here too.
 STAFF_COMMANDS = frozenset({"alerts", "case", "report", "caseload"})
@@ -87,8 +86,8 @@ class StaffDesk:
 
     async def _retry_pending(self, now: datetime) -> None:
         """The bot is back in the staff chat: alerts held back by a 403 go out right away."""
-        async with self.services.db.transaction() as conn:
-            await alerts.retry_now(conn, now)
+        async with self.services.db.transaction() as tx:
+            await alerts.retry_now(tx, now)
 
     async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         ref = incoming.button
@@ -99,19 +98,19 @@ class StaffDesk:
             return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
         action = STAFF_ACTIONS[ref.b]
         actor = f"{incoming.sender.first_name or 'staff'} ({incoming.sender.user_id})"
-        async with self.services.db.transaction() as conn:
-            alert = await alerts.get_alert(conn, ref.a)
+        async with self.services.db.transaction() as tx:
+            alert = await alerts.get_alert(tx, ref.a)
             if alert is None:
                 return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
             # The status only moves forward: an old "Acknowledge" under a resolved alert's
             # copy must not reopen it (the press is still audited).
             done = STAFF_ACTIONS.index(alert.status) if alert.status in STAFF_ACTIONS else -1
             if ref.b > done:
-                await alerts.set_status(conn, alert.id, action, now)
-            await alerts.audit(conn, actor, action, now, alert.id, alert.pseudonym)
-            alert = await alerts.get_alert(conn, alert.id)
+                await alerts.set_status(tx, alert.id, action, now)
+            await alerts.audit(tx, actor, action, now, alert.id, alert.pseudonym)
+            alert = await alerts.get_alert(tx, alert.id)
             assert alert is not None
-            text = await self.renderer.render(conn, alert)
+            text = await self.renderer.render(tx, alert)
         resolved = alert.status == "resolved"
         buttons = () if resolved else one_per_row(self.renderer.buttons(alert))
         label = self.renderer.t(f"actions.{action}")
@@ -127,16 +126,16 @@ class StaffDesk:
         ]
 
     async def _open_alerts(self, incoming: Incoming) -> list[Outgoing]:
-        async with self.services.db.transaction() as conn:
-            found = await alerts.open_alerts(conn)
+        async with self.services.db.transaction() as tx:
+            found = await alerts.open_alerts(tx)
             if not found:
                 return [Outgoing(incoming.sender.chat_id, self.renderer.t("no_open_alerts"))]
-            return [await self._alert_message(conn, incoming.sender.chat_id, a) for a in found[:20]]
+            return [await self._alert_message(tx, incoming.sender.chat_id, a) for a in found[:20]]
 
     async def _alert_message(
-        self, conn: aiosqlite.Connection, chat_id: int, alert: alerts.Alert, messages: int = 3
+        self, tx: Tx, chat_id: int, alert: alerts.Alert, messages: int = 3
     ) -> Outgoing:
-        text = await self.renderer.render(conn, alert, messages)
+        text = await self.renderer.render(tx, alert, messages)
         return Outgoing(chat_id, text, one_per_row(self.renderer.buttons(alert)), html=True)
 
     async def _case(self, incoming: Incoming, alert_id: str | None = None) -> list[Outgoing]:
@@ -145,15 +144,15 @@ class StaffDesk:
         arg = (alert_id or incoming.args).strip().lstrip("#")
         if not arg.isdigit():
             return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_usage"))]
-        async with self.services.db.transaction() as conn:
-            alert = await alerts.get_alert(conn, int(arg))
+        async with self.services.db.transaction() as tx:
+            alert = await alerts.get_alert(tx, int(arg))
             if alert is None or alert.mother_id is None:
                 return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_unknown"))]
-            mother = await mothers.by_id(conn, alert.mother_id)
-            history = await alerts.alerts_of(conn, alert.mother_id)
+            mother = await mothers.by_id(tx, alert.mother_id)
+            history = await alerts.alerts_of(tx, alert.mother_id)
             out = [
                 await self._alert_message(
-                    conn, incoming.sender.chat_id, alert, messages=CASE_MESSAGES
+                    tx, incoming.sender.chat_id, alert, messages=CASE_MESSAGES
                 )
             ]
             if mother is not None and len(history) > 1:

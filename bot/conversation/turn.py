@@ -14,8 +14,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import iso
 from bot.content import DEFAULT_LANGUAGE
 from bot.content.names import address_form
@@ -29,10 +27,10 @@ from bot.engine import (
     Say,
     SessionState,
 )
-from bot.storage import dialog, mothers
-from bot.storage.db import fetchone
+from bot.storage import deferred, dialog, mothers
 from bot.storage.dialog import StoredSession
 from bot.storage.mothers import Mother
+from bot.storage.tx import Tx
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -48,7 +46,7 @@ def language_for(code: str | None) -> str:
 @dataclass
 class Turn:
     services: Services
-    conn: aiosqlite.Connection
+    tx: Tx
     incoming: Incoming
     now: datetime
     mother: Mother | None
@@ -151,20 +149,20 @@ class Turn:
         )
 
     async def reload_mother(self) -> None:
-        self.mother = await mothers.by_chat(self.conn, self.chat_id)
+        self.mother = await mothers.by_chat(self.tx, self.chat_id)
 
     async def store_pending_answers(self) -> None:
         """Answers given before consent live only in the session; consent lets them be kept."""
         for event in self.unstored:
             await dialog.add_answer(
-                self.conn, self.mother_id, event.flow, event.key, event.value, self.now
+                self.tx, self.mother_id, event.flow, event.key, event.value, self.now
             )
         self.unstored.clear()
 
     async def erase_mother(self) -> None:
         if self.mother is None:
             return
-        await self.conn.execute("DELETE FROM mothers WHERE id = ?", (self.mother.id,))
+        await mothers.delete(self.tx, self.mother.id)
         self.mother = None
 
     def render(self, events: list[Event]) -> list[Outgoing]:
@@ -194,16 +192,16 @@ class Turn:
         if self.mother is None:
             return None
         if self._session_of is not self.mother:
-            self.know_session(await dialog.load_session(self.conn, self.mother.id))
+            self.know_session(await dialog.load_session(self.tx, self.mother.id))
         return self._session
 
     async def save_session(self, state: SessionState | None, paused: bool = False) -> None:
         if self.mother is None:
             return
-        await dialog.save_session(self.conn, self.mother_id, state, self.now, paused)
+        await dialog.save_session(self.tx, self.mother_id, state, self.now, paused)
         self.know_session(None if state is None else StoredSession(state, paused))
         if state is not None and state.seq > self.mother.ask_seq:
-            await mothers.update(self.conn, self.mother_id, self.now, ask_seq=state.seq)
+            await mothers.update(self.tx, self.mother_id, self.now, ask_seq=state.seq)
             self.mother.ask_seq = state.seq
 
     async def defer(self, messages: list[Outgoing]) -> None:
@@ -211,27 +209,20 @@ class Turn:
         if self.mother is None or not messages:
             return
         payload = [_to_json(message) for message in messages]
-        await self.conn.execute(
-            "INSERT OR REPLACE INTO deferred_messages (mother_id, payload) VALUES (?, ?)",
-            (self.mother_id, json.dumps(payload, ensure_ascii=False)),
-        )
+        await deferred.hold(self.tx, self.mother_id, json.dumps(payload, ensure_ascii=False))
 
     async def take_deferred(self) -> list[Outgoing]:
         if self.mother is None:
             return []
-        row = await fetchone(
-            self.conn,
-            "SELECT payload FROM deferred_messages WHERE mother_id = ?",
-            (self.mother_id,),
-        )
+        payload = await deferred.held(self.tx, self.mother_id)
         await self.clear_deferred()
-        return [_from_json(self.chat_id, item) for item in json.loads(row[0])] if row else []
+        if payload is None:
+            return []
+        return [_from_json(self.chat_id, item) for item in json.loads(payload)]
 
     async def clear_deferred(self) -> None:
         if self.mother is not None:
-            await self.conn.execute(
-                "DELETE FROM deferred_messages WHERE mother_id = ?", (self.mother_id,)
-            )
+            await deferred.clear(self.tx, self.mother_id)
 
     def result(self) -> list[Outgoing]:
         return self.crisis + self.replies

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.ops.backup import backup, restore
-from bot.ops.sqlitefile import OpsError
 from bot.ops.status import run_status
+from bot.storage.sqlitefile import OpsError
 
 
 def cmd_status(config: Config) -> int:

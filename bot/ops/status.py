@@ -10,18 +10,18 @@ names, no chat ids of mothers.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import parse_iso, utcnow
 from bot.config import Config
-from bot.ops.sqlitefile import NoDatabase, open_existing
 from bot.storage.chat_moves import PREFIX as MOVE_PREFIX
 from bot.storage.chat_moves import parse_move
 from bot.storage.db import migration_files
+from bot.storage.sqlitefile import NoDatabase, UnreadableDatabase
+from bot.storage.status import read_health
 from bot.telegram.groups import PREFIX as GROUP_PREFIX
 from bot.telegram.heartbeat import LAST_OK_KEY
 
@@ -59,15 +59,6 @@ def version() -> str:
         return "unknown (not installed)"
 
 
-def _count(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
-    return int(conn.execute(sql, params).fetchone()[0])
-
-
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {str(row[0]) for row in rows}
-
-
 def collect(config: Config, now: datetime | None = None) -> Status:
     """Read everything in one read transaction, so the numbers agree with each other."""
     now = now or utcnow()
@@ -79,41 +70,26 @@ def collect(config: Config, now: datetime | None = None) -> Status:
         updates=f"webhook {config.webhook_url}" if config.webhook_url else "long polling",
         staff_chat_id=config.staff_chat_id,
     )
-    with open_existing(config.database_path) as conn:
-        conn.execute("BEGIN")
-        status.schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if not {"mothers", "outbox", "alerts", "kv"} <= _tables(conn):
-            return status
-        for state, count in conn.execute("SELECT status, COUNT(*) FROM mothers GROUP BY status"):
-            status.mothers[str(state)] = int(count)
-        status.pending_outbox = _count(conn, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-        status.open_urgent = _count(
-            conn, "SELECT COUNT(*) FROM alerts WHERE status = 'open' AND priority = 'urgent'"
-        )
-        stuck = conn.execute(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'"
-            " AND kind IN ('staff_alert', 'alert_repeat', 'digest') AND created_at <= ?"
-            " AND (json_extract(payload, '$.held') IS NULL OR next_attempt_at <= ?)",
-            (iso(now - STUCK_AFTER), iso(now - STUCK_AFTER)),  # held for working hours: not stuck
-        ).fetchone()
-        status.stuck_alerts, status.oldest_stuck = int(stuck[0]), stuck[1]
-        status.dead_alerts = _count(
-            conn,
-            "SELECT COUNT(*) FROM outbox WHERE status = 'dead'"
-            " AND kind IN ('staff_alert', 'alert_repeat', 'digest')"
-            " AND json_extract(payload, '$.released') IS NULL",  # its alerts went out one by one
-        )
-        status.moves = dict(
-            parse_move(key, value)
-            for key, value in conn.execute(
-                "SELECT key, value FROM kv WHERE key LIKE ?", (f"{MOVE_PREFIX}%",)
-            )
-        )
-        row = conn.execute("SELECT value FROM kv WHERE key = ?", (LAST_OK_KEY,)).fetchone()
-        status.last_telegram_ok = row[0] if row else None
-        for key, value in conn.execute(
-            "SELECT key, value FROM kv WHERE key LIKE ? ORDER BY key", (f"{GROUP_PREFIX}%",)
-        ):
+    health = read_health(
+        config.database_path,
+        now - STUCK_AFTER,
+        keys=(LAST_OK_KEY,),
+        prefixes=(MOVE_PREFIX, GROUP_PREFIX),
+    )
+    status.schema = health.schema
+    if not health.complete:
+        return status
+    status.mothers = health.mothers
+    status.pending_outbox = health.pending_outbox
+    status.open_urgent = health.open_urgent
+    status.stuck_alerts, status.oldest_stuck = health.stuck_alerts, health.oldest_stuck
+    status.dead_alerts = health.dead_alerts
+    status.moves = dict(
+        parse_move(key, value) for key, value in health.kv.items() if key.startswith(MOVE_PREFIX)
+    )
+    status.last_telegram_ok = health.kv.get(LAST_OK_KEY)
+    for key, value in health.kv.items():
+        if key.startswith(GROUP_PREFIX):
             status.groups[int(key[len(GROUP_PREFIX) :])] = json.loads(value)
     return status
 
@@ -188,7 +164,7 @@ def run_status(config: Config) -> int:
     except NoDatabase as exc:
         print(f"status: {exc} (the bot creates it on its first start)")
         return EXIT_NO_DATABASE
-    except sqlite3.DatabaseError as exc:
+    except UnreadableDatabase as exc:
         print(f"status: cannot read {config.database_path}: {exc}")
         return EXIT_NO_DATABASE
     print("\n".join(render(status)))

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.content.clinic_hours import WorkingHours
 from bot.reports import figures
 from bot.reports.figures import Caseload, Period, Report
 from bot.safety.escalation import Escalation
 from bot.storage import reports
+from bot.storage.tx import Tx
 
 SILENT_DAYS = 7  # "silent for 7+ days after a low day"
 STREAK_LOOK_BACK = timedelta(days=30)  # a streak whose moods are all older is not current
@@ -61,15 +60,15 @@ def full_days(period: Period, zone: ZoneInfo) -> tuple[int, int]:
     return first, local_day(period.until, zone)
 
 
-async def caseload(conn: aiosqlite.Connection, rules: Rules, now: datetime) -> Caseload:
+async def caseload(tx: Tx, rules: Rules, now: datetime) -> Caseload:
     """Who needs a call now: high EPDS not contacted, low streaks, silent after a low day."""
     return Caseload(
-        high_epds=await reports.high_epds_not_contacted(conn, rules.epds_cutoff, now),
+        high_epds=await reports.high_epds_not_contacted(tx, rules.epds_cutoff, now),
         low_streak=await reports.low_mood_streaks(
-            conn, rules.low_mood_max, rules.low_mood_streak, now - STREAK_LOOK_BACK, now
+            tx, rules.low_mood_max, rules.low_mood_streak, now - STREAK_LOOK_BACK, now
         ),
         silent=await reports.silent_after_low(
-            conn,
+            tx,
             rules.low_mood_max,
             now - SILENT_LOOK_BACK,
             now - timedelta(days=SILENT_DAYS),
@@ -78,30 +77,30 @@ async def caseload(conn: aiosqlite.Connection, rules: Rules, now: datetime) -> C
     )
 
 
-async def build(conn: aiosqlite.Connection, rules: Rules, period: Period, now: datetime) -> Report:
+async def build(tx: Tx, rules: Rules, period: Period, now: datetime) -> Report:
     """Everything in the report for ``period``; open alerts and the caseload as of ``now``
     (or the period's end, when it ended earlier)."""
     as_of = min(now, period.until)
-    found = await reports.alerts_between(conn, period.since, period.until)
+    found = await reports.alerts_between(tx, period.since, period.until)
     shifts = [rules.hours.is_open(alert.created_at, rules.zone) for alert in found]
     # One UTC offset for the whole period (the one at its end): a DST change moves only the
     # check-ins made in the hour around midnight to the neighbouring day.
     offset = period.until.astimezone(rules.zone).utcoffset() or timedelta(0)
     seconds = int(offset.total_seconds())
-    checkins = await reports.checkin_days(conn, period.since, period.until, seconds)
-    joined = await reports.joining_days(conn, period.until, seconds)
+    checkins = await reports.checkin_days(tx, period.since, period.until, seconds)
+    joined = await reports.joining_days(tx, period.until, seconds)
     first_day, end_day = full_days(period, rules.zone)
     return Report(
         period=period,
         made_at=now,
         by_reason=figures.by_reason(found),
         times=figures.response_times(found, shifts),
-        open_alerts=figures.open_alerts(await reports.unresolved_alerts(conn, as_of), as_of),
+        open_alerts=figures.open_alerts(await reports.unresolved_alerts(tx, as_of), as_of),
         repeated=figures.repeated(found),
-        caseload=await caseload(conn, rules, as_of),
+        caseload=await caseload(tx, rules, as_of),
         outcomes=figures.outcomes(
-            await reports.epds_first_latest(conn, period.since, period.until),
-            await reports.epds_by_birth_week(conn, period.since, period.until),
+            await reports.epds_first_latest(tx, period.since, period.until),
+            await reports.epds_by_birth_week(tx, period.since, period.until),
         ),
         adherence=figures.adherence(checkins, joined, first_day, end_day),
     )

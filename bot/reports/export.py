@@ -55,8 +55,8 @@ async def _collect(
     database = await Database.open(config.database_path)
     rules = Rules.of(working_hours(content), config.zone, escalation)
     try:
-        async with database.snapshot() as conn:
-            report = await build(conn, rules, period, now)
+        async with database.snapshot() as tx:
+            report = await build(tx, rules, period, now)
     finally:
         await database.close()
     words = Words(content, escalation, config.staff_language, config.zone)

@@ -46,16 +46,16 @@ class StaffReports:
         if days is None:
             return [Outgoing(chat_id, self.words.t("usage"))]
         period = Period(now - timedelta(days=days), now)
-        async with self.services.db.snapshot() as conn:
-            found = await build(conn, self.rules, period, now)
+        async with self.services.db.snapshot() as tx:
+            found = await build(tx, self.rules, period, now)
         charts = await asyncio.to_thread(render_charts, found, self.words)
         out = [Outgoing(chat_id, report_text(found, self.words))]
         out += [Outgoing(chat_id, photo=png) for _, png in charts]
         return out
 
     async def caseload(self, chat_id: int, now: datetime) -> list[Outgoing]:
-        async with self.services.db.snapshot() as conn:
-            found = await caseload(conn, self.rules, now)
+        async with self.services.db.snapshot() as tx:
+            found = await caseload(tx, self.rules, now)
         return caseload_messages(
             found,
             self.words,

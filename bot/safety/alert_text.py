@@ -10,14 +10,13 @@ import html
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import parse_iso
 from bot.content import Content, pick
 from bot.conversation.messages import Button, ButtonRef
 from bot.safety.escalation import Escalation
-from bot.storage import dialog, messages, mothers
+from bot.storage import alerts, dialog, messages, mothers
 from bot.storage.alerts import Alert
+from bot.storage.tx import Tx
 
 STAFF_ACTIONS = ("acknowledged", "contacted", "resolved")
 _LEXICONS = ("crisis_lexicon", "distress_lexicon")  # where a category's staff label is
@@ -47,7 +46,7 @@ class AlertRenderer:
             for index, key in enumerate(BUTTON_KEYS)
         ]
 
-    async def render(self, conn: aiosqlite.Connection, alert: Alert, messages: int = 3) -> str:
+    async def render(self, tx: Tx, alert: Alert, messages: int = 3) -> str:
         """The alert as staff read it, with her last ``messages`` messages (/case shows more)."""
         lines = [
             f"<b>{self.t(f'header.{alert.priority}')}</b>",
@@ -58,14 +57,14 @@ class AlertRenderer:
         if also:
             lines.append(self.t("fields.also", reasons="; ".join(also)))
         lines += self._detail_lines(alert.detail)
-        mother = await mothers.by_id(conn, alert.mother_id) if alert.mother_id else None
+        mother = await mothers.by_id(tx, alert.mother_id) if alert.mother_id else None
         if mother is None:
             lines.append(self.t("fields.erased"))
         else:
-            lines += await self._mother_lines(conn, mother)
-            lines += await self._message_lines(conn, mother.id, alert, messages)
+            lines += await self._mother_lines(tx, mother)
+            lines += await self._message_lines(tx, mother.id, alert, messages)
         lines.append(self.t("fields.local_time", time=_local(alert.created_at, self.zone)))
-        lines += await self._status_lines(conn, alert.id)
+        lines += await self._status_lines(tx, alert.id)
         return "\n".join(lines)
 
     def reason(self, rule_id: str) -> str:
@@ -108,21 +107,21 @@ class AlertRenderer:
             lines.append(self.t("fields.epds_3a", value=epds_3a, flag=int(flag)))
         return lines
 
-    async def _mother_lines(self, conn: aiosqlite.Connection, mother: mothers.Mother) -> list[str]:
+    async def _mother_lines(self, tx: Tx, mother: mothers.Mother) -> list[str]:
         name = mother.name or mother.first_name or mother.pseudonym
         link = f'<a href="tg://user?id={mother.chat_id}">profile</a>'
         if mother.username:
             link += f" @{html.escape(mother.username)}"
         lines = [self.t("fields.who", name=name, link="\x00").replace("\x00", link)]
         labels = self.content.lookup("staff.answers_shown") or {}
-        answers = await dialog.recent_answers(conn, mother.id, limit=6, only=list(labels))
+        answers = await dialog.recent_answers(tx, mother.id, limit=6, only=list(labels))
         if answers:
             lines.append(self.t("fields.last_answers"))
             for flow, key, value, stamp in answers:
                 label = pick(labels[f"{flow}.{key}"], self.lang)
                 shown = html.escape(f"{label}: {str(value)[:MESSAGE_CHARS]}")
                 lines.append(f"• {shown} ({_local(stamp, self.zone)})")
-        history = await dialog.assessments(conn, mother.id, "epds", limit=4)
+        history = await dialog.assessments(tx, mother.id, "epds", limit=4)
         if history:
             parts = ", ".join(
                 f"{score} ({_local(stamp, self.zone)[:10]}{self._epds_3a_mark(items)})"
@@ -131,15 +130,13 @@ class AlertRenderer:
             lines.append(self.t("fields.epds_history", history=parts))
         return lines
 
-    async def _message_lines(
-        self, conn: aiosqlite.Connection, mother_id: int, alert: Alert, limit: int
-    ) -> list[str]:
+    async def _message_lines(self, tx: Tx, mother_id: int, alert: Alert, limit: int) -> list[str]:
         """Her last messages, short and escaped, each with its time and what the bot did; the
         message this alert is about is already shown above and is not repeated."""
         quoted = alert.detail.get("message")
         shown = [
             m
-            for m in await messages.recent(conn, mother_id, limit + 1)
+            for m in await messages.recent(tx, mother_id, limit + 1)
             if not (m.text[:1000] == quoted and m.created_at == alert.created_at)
         ][-limit:]
         if not shown or limit <= 0:
@@ -175,23 +172,19 @@ class AlertRenderer:
         total = sum(values)  # type: ignore[arg-type]
         return f", 3A {total} ⚠️" if total >= flag else ""
 
-    async def _status_lines(self, conn: aiosqlite.Connection, alert_id: int) -> list[str]:
-        async with conn.execute(
-            "SELECT actor, action, at FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+    async def _status_lines(self, tx: Tx, alert_id: int) -> list[str]:
         lines = []
-        for row in rows:
-            if row["action"] not in STAFF_ACTIONS:
+        for actor, done, at in await alerts.audit_of(tx, alert_id):
+            if done not in STAFF_ACTIONS:
                 continue
-            action = self.t(f"actions.{row['action']}")
+            action = self.t(f"actions.{done}")
             lines.append(
                 "✅ "
                 + self.t(
                     "fields.status",
                     action=action,
-                    who=row["actor"],
-                    time=_local(row["at"], self.zone),
+                    who=actor,
+                    time=_local(at, self.zone),
                 )
             )
         return lines

@@ -30,8 +30,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import utcnow
 from bot.content.clinic_hours import WorkingHours, working_hours
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
@@ -41,6 +39,7 @@ from bot.services import Services
 from bot.storage import alerts, digests, mothers
 from bot.storage.alerts import OutboxItem
 from bot.storage.digests import DIGEST
+from bot.storage.tx import Tx
 
 __all__ = ["DIGEST", "Digest"]
 
@@ -65,37 +64,37 @@ class Digest:
         opening = self.hours.next_opening(now, self.zone)
         closed = opening is not None and not self.hours.is_open(now, self.zone)
         db = self.services.db
-        async with db.lock:
-            dead = await digests.dead_unreleased(db.conn)
+        async with db.reading() as tx:
+            dead = await digests.dead_unreleased(tx)
             work = (
                 []
                 if opening is None
-                else await digests.due_routine(db.conn, now)
+                else await digests.due_routine(tx, now)
                 if closed
-                else await digests.due_held(db.conn, now)
+                else await digests.due_held(tx, now)
             )
         if not dead and not work:
             return
-        async with db.transaction() as conn:
-            for digest_id in await digests.dead_unreleased(conn):
-                await digests.release(conn, digest_id, now)
+        async with db.transaction() as tx:
+            for digest_id in await digests.dead_unreleased(tx):
+                await digests.release(tx, digest_id, now)
             if opening is None:
                 return
             if closed:
-                found = await digests.due_routine(conn, now)
+                found = await digests.due_routine(tx, now)
                 if found:
-                    await digests.hold(conn, found, opening)
+                    await digests.hold(tx, found, opening)
             else:
-                held = await digests.due_held(conn, now)
+                held = await digests.due_held(tx, now)
                 if held:
-                    await digests.collapse(conn, held, now)
+                    await digests.collapse(tx, held, now)
 
-    async def render(self, conn: aiosqlite.Connection, chat: int, item: OutboxItem) -> Outgoing:
+    async def render(self, tx: Tx, chat: int, item: OutboxItem) -> Outgoing:
         """One line per alert, a button per alert; an alert whose mother erased her data is
         listed by its reason only. Alerts whose lines would take the text over Telegram's limit
         are split off into a digest of their own, sent next: this one lists only the rest."""
         ids = [int(i) for i in item.payload.get("alerts", [])]
-        found = [await alerts.get_alert(conn, i) for i in ids]
+        found = [await alerts.get_alert(tx, i) for i in ids]
         lines: list[str] = []
         buttons: list[Button] = []
         kept: list[int] = []
@@ -106,7 +105,7 @@ class Digest:
             if rest:
                 rest.append(alert.id)
                 continue
-            line, button = await self._line(conn, alert)
+            line, button = await self._line(tx, alert)
             if kept and self._header(len(kept) + 1, [*lines, line]) is None:
                 rest.append(alert.id)
                 continue
@@ -114,7 +113,7 @@ class Digest:
             buttons.append(button)
             kept.append(alert.id)
         if rest:
-            await digests.split_off(conn, item.id, kept, rest, self.clock())
+            await digests.split_off(tx, item.id, kept, rest, self.clock())
             item.payload["alerts"] = kept  # a plain retry keeps the narrowed list
         text = self._header(len(kept), lines) or "\n".join(
             [self.renderer.t("digest.header", count=len(kept)), *lines]
@@ -126,8 +125,8 @@ class Digest:
         text = "\n".join([self.renderer.t("digest.header", count=count), *lines])
         return text if fit(text) == text else None
 
-    async def _line(self, conn: aiosqlite.Connection, alert: alerts.Alert) -> tuple[str, Button]:
-        mother = await mothers.by_id(conn, alert.mother_id) if alert.mother_id else None
+    async def _line(self, tx: Tx, alert: alerts.Alert) -> tuple[str, Button]:
+        mother = await mothers.by_id(tx, alert.mother_id) if alert.mother_id else None
         name = (mother.name or mother.first_name or alert.pseudonym) if mother else "—"
         status = (
             "" if alert.status == "open" else f" ({self.renderer.t(f'actions.{alert.status}')})"
@@ -145,12 +144,12 @@ class Digest:
         label = self.renderer.t("digest.button", id=alert.id, name=name)
         return line, Button(label[:60], ButtonRef("staff", alert.id, OPEN_CASE))
 
-    async def delivered(self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime) -> None:
+    async def delivered(self, tx: Tx, item: OutboxItem, now: datetime) -> None:
         """Marks delivered the alerts this digest lists now, as stored: those split off when it
         was rendered are another digest's."""
-        for alert_id in await digests.listed(conn, item.id):
-            alert = await alerts.get_alert(conn, alert_id)
+        for alert_id in await digests.listed(tx, item.id):
+            alert = await alerts.get_alert(tx, alert_id)
             if alert is None or alert.delivered_at is not None:
                 continue
-            await alerts.mark_delivered(conn, alert.id, now, None)
-            await alerts.audit(conn, "system", "delivered", now, alert.id, alert.pseudonym)
+            await alerts.mark_delivered(tx, alert.id, now, None)
+            await alerts.audit(tx, "system", "delivered", now, alert.id, alert.pseudonym)

@@ -26,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.clock import parse_iso, utcnow
 from bot.content.promises import clinic_variables_at, situation_of
 from bot.conversation.messages import Outgoing, StillWanted, one_per_row
@@ -47,6 +45,7 @@ from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
 from bot.storage import alerts, mothers
 from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
+from bot.storage.tx import Tx
 
 log = logging.getLogger("poruch.outbox")
 
@@ -128,8 +127,8 @@ class OutboxWorker:
             await asyncio.gather(*waiting, return_exceptions=True)
 
     async def _seconds_to_next(self) -> float:
-        async with self.services.db.lock:
-            due = await alerts.next_due_at(self.services.db.conn, self._in_flight.keys())
+        async with self.services.db.reading() as tx:
+            due = await alerts.next_due_at(tx, self._in_flight.keys())
         if due is None:
             return IDLE_SWEEP
         seconds = (parse_iso(due) - self.clock()).total_seconds()
@@ -142,10 +141,8 @@ class OutboxWorker:
             now = self.clock()
             await self._queue_repeats(now)
             await self.digest.sweep(now)
-            async with self.services.db.lock:
-                items = await alerts.due_items(
-                    self.services.db.conn, now, skip=self._in_flight.keys()
-                )
+            async with self.services.db.reading() as tx:
+                items = await alerts.due_items(tx, now, skip=self._in_flight.keys())
             started = []
             for item in items:
                 task = asyncio.create_task(self._deliver_safely(item))
@@ -162,16 +159,16 @@ class OutboxWorker:
         """Queue the repeats of unacknowledged urgent alerts. A sweep with none due (nearly
         every one) only reads: a write transaction would hold up the replies waiting for the
         lock. The transaction reads them again, since staff may acknowledge in between."""
-        async with self.services.db.lock:
-            if not await alerts.due_repeats(self.services.db.conn, now):
+        async with self.services.db.reading() as tx:
+            if not await alerts.due_repeats(tx, now):
                 return
         chats = {self.services.staff_chat_id, self.services.staff_backup_chat_id}
-        async with self.services.db.transaction() as conn:
-            for alert in await alerts.due_repeats(conn, now):
-                await alerts.schedule_repeat(conn, alert.id, now, self.repeat_after)
+        async with self.services.db.transaction() as tx:
+            for alert in await alerts.due_repeats(tx, now):
+                await alerts.schedule_repeat(tx, alert.id, now, self.repeat_after)
                 for chat in chats - {None}:
                     await alerts.enqueue(
-                        conn,
+                        tx,
                         "alert_repeat",
                         0,
                         {"count": alert.repeats + 1},
@@ -194,8 +191,8 @@ class OutboxWorker:
             return 0
 
     async def _deliver(self, item: OutboxItem) -> int:
-        async with self.services.db.lock:
-            message = await self._message_for(self.services.db.conn, item)
+        async with self.services.db.reading() as tx:
+            message = await self._message_for(tx, item)
         if message is None:
             return 0
         now = self.clock()
@@ -216,8 +213,8 @@ class OutboxWorker:
             await self._refused(item, str(exc))
             return 0
         except Withdrawn as exc:
-            async with self.services.db.transaction() as conn:
-                await alerts.mark_withdrawn(conn, item.id, str(exc))
+            async with self.services.db.transaction() as tx:
+                await alerts.mark_withdrawn(tx, item.id, str(exc))
             return 0
         except DeliveryError as exc:
             await self._unexplained(item, str(exc) or type(exc).__name__)
@@ -225,33 +222,33 @@ class OutboxWorker:
         await self._delivered(item, message_id, now)
         return 1
 
-    async def _message_for(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
-        message = await self._render(conn, item)
+    async def _message_for(self, tx: Tx, item: OutboxItem) -> Outgoing | None:
+        message = await self._render(tx, item)
         if message is None or not item.payload.get("plain"):
             return message
         plain = plain_version(message)
         return replace(plain, buttons=()) if item.payload.get("bare") else plain
 
-    async def _render(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
+    async def _render(self, tx: Tx, item: OutboxItem) -> Outgoing | None:
         if item.kind == "mother_notice":
-            return await self._mother_notice(conn, item)
+            return await self._mother_notice(tx, item)
         chat = self.services.staff_chats.resolve(item.chat_id) or self.services.staff_chat_id
         if chat is None:
             self._warn("staff_chat_not_configured", pending_item=item.id)
             later = self.clock() + timedelta(seconds=NO_STAFF_CHAT_RETRY)
-            await alerts.mark_retry(conn, item.id, "no staff chat", later, tried=False)
+            await alerts.mark_retry(tx, item.id, "no staff chat", later, tried=False)
             return None
         if item.kind == DIGEST:
-            return await self.digest.render(conn, chat, item)
-        alert = await alerts.get_alert(conn, item.alert_id or 0)
+            return await self.digest.render(tx, chat, item)
+        alert = await alerts.get_alert(tx, item.alert_id or 0)
         if alert is None:
-            await alerts.mark_dead(conn, item.id, "alert gone")
+            await alerts.mark_dead(tx, item.id, "alert gone")
             return None
-        text = await self.renderer.render(conn, alert)
+        text = await self.renderer.render(tx, alert)
         still_wanted = None
         if item.kind == "alert_repeat":
             if alert.status != "open":
-                await alerts.mark_withdrawn(conn, item.id, f"alert {alert.status}")
+                await alerts.mark_withdrawn(tx, item.id, f"alert {alert.status}")
                 return None
             text = self._with_repeat_line(text, item.payload.get("count", 1))
             still_wanted = self._still_open(alert.id)
@@ -269,8 +266,8 @@ class OutboxWorker:
         repeat held back by a 429 must not land under "Acknowledged by …"."""
 
         async def still_open() -> bool:
-            async with self.services.db.lock:
-                return await alerts.alert_status(self.services.db.conn, alert_id) == "open"
+            async with self.services.db.reading() as tx:
+                return await alerts.alert_status(tx, alert_id) == "open"
 
         return still_open
 
@@ -289,10 +286,10 @@ class OutboxWorker:
         header, _, rest = text.partition("\n")
         return f"{header}\n{repeat}\n{rest}"
 
-    async def _mother_notice(self, conn: aiosqlite.Connection, item: OutboxItem) -> Outgoing | None:
-        mother = await mothers.by_id(conn, item.mother_id or 0)
+    async def _mother_notice(self, tx: Tx, item: OutboxItem) -> Outgoing | None:
+        mother = await mothers.by_id(tx, item.mother_id or 0)
         if mother is None:
-            await alerts.mark_dead(conn, item.id, "mother erased")
+            await alerts.mark_dead(tx, item.id, "mother erased")
             return None
         content = self.services.catalog.content
         situation = situation_of(self.services.config, self.clock())  # contact time: now
@@ -304,8 +301,8 @@ class OutboxWorker:
         return Outgoing(mother.chat_id, text, urgent=True)
 
     async def _retry(self, item: OutboxItem, error: str, at: datetime) -> None:
-        async with self.services.db.transaction() as conn:
-            await alerts.mark_retry(conn, item.id, error, at)
+        async with self.services.db.transaction() as tx:
+            await alerts.mark_retry(tx, item.id, error, at)
 
     async def _follow(self, item: OutboxItem, old: int, new: int, now: datetime) -> None:
         """The group became a supergroup: everything for the old id goes to the new one now.
@@ -318,49 +315,47 @@ class OutboxWorker:
             # A row addressed to the old id was re-addressed by the move itself; a move known
             # already (Telegram says it again) waits a back-off: never a hot loop.
             at = now if followed else now + timedelta(seconds=backoff(item.attempts))
-            async with self.services.db.transaction() as conn:
-                await alerts.mark_retry(conn, item.id, f"chat moved to {new}", at)
+            async with self.services.db.transaction() as tx:
+                await alerts.mark_retry(tx, item.id, f"chat moved to {new}", at)
         self.wake()
 
     async def _unreachable(self, item: OutboxItem, error: str, now: datetime) -> None:
         if item.kind == "mother_notice":
-            async with self.services.db.transaction() as conn:
-                await alerts.mark_dead(conn, item.id, error)
+            async with self.services.db.transaction() as tx:
+                await alerts.mark_dead(tx, item.id, error)
             return
         self._warn("staff_chat_unreachable", pending_item=item.id)
         delay = timedelta(seconds=unreachable_backoff(item.attempts))
-        async with self.services.db.transaction() as conn:
-            await alerts.mark_retry(conn, item.id, error, now + delay)
-            await self._copy_to_backup(conn, item, now)
+        async with self.services.db.transaction() as tx:
+            await alerts.mark_retry(tx, item.id, error, now + delay)
+            await self._copy_to_backup(tx, item, now)
 
-    async def _copy_to_backup(
-        self, conn: aiosqlite.Connection, item: OutboxItem, now: datetime
-    ) -> None:
+    async def _copy_to_backup(self, tx: Tx, item: OutboxItem, now: datetime) -> None:
         """An urgent alert the staff chat cannot receive also goes to the backup chat, once."""
         backup = self.services.staff_backup_chat_id
         if item.kind != "staff_alert" or item.alert_id is None or backup is None:
             return
         if (item.chat_id or self.services.staff_chat_id) == backup:
             return
-        alert = await alerts.get_alert(conn, item.alert_id)
+        alert = await alerts.get_alert(tx, item.alert_id)
         if alert is None or alert.priority != URGENT:
             return
-        if await alerts.has_copy_for(conn, alert.id, "staff_alert", backup):
+        if await alerts.has_copy_for(tx, alert.id, "staff_alert", backup):
             return
-        await alerts.enqueue(conn, "staff_alert", 0, {}, now, alert_id=alert.id, chat_id=backup)
+        await alerts.enqueue(tx, "staff_alert", 0, {}, now, alert_id=alert.id, chat_id=backup)
         self.wake()
 
     async def _refused(self, item: OutboxItem, error: str) -> None:
         """Telegram refused the text: once more as plain text, then as bare text without the
         buttons (a refused keyboard), then never again."""
         now = self.clock()
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction() as tx:
             if item.payload.get("bare"):
-                await self._dead(conn, item, f"refused: {error}", now)
+                await self._dead(tx, item, f"refused: {error}", now)
             else:
                 stage = "bare" if item.payload.get("plain") else "plain"
                 payload = {**item.payload, "plain": True, stage: True}
-                await alerts.mark_payload(conn, item.id, f"refused: {error}", payload, now)
+                await alerts.mark_payload(tx, item.id, f"refused: {error}", payload, now)
         self.wake()
 
     async def _unexplained(self, item: OutboxItem, error: str) -> None:
@@ -369,42 +364,40 @@ class OutboxWorker:
         silently. Retries of known outcomes (429s, an unreachable chat) do not count."""
         now = self.clock()
         failures = int(item.payload.get("failures", 0)) + 1
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction() as tx:
             if failures >= UNEXPECTED_LIMIT:
-                await self._dead(conn, item, f"failed: {error}", now)
+                await self._dead(tx, item, f"failed: {error}", now)
                 return
             at = now + timedelta(seconds=backoff(failures))
             payload = {**item.payload, "failures": failures}
-            await alerts.mark_payload(conn, item.id, f"failed: {error}", payload, at)
+            await alerts.mark_payload(tx, item.id, f"failed: {error}", payload, at)
 
-    async def _dead(
-        self, conn: aiosqlite.Connection, item: OutboxItem, error: str, now: datetime
-    ) -> None:
+    async def _dead(self, tx: Tx, item: OutboxItem, error: str, now: datetime) -> None:
         """Nothing worked: kept as dead and counted by ``status``; an urgent alert still goes
         to the backup chat when there is one."""
-        await alerts.mark_dead(conn, item.id, error)
+        await alerts.mark_dead(tx, item.id, error)
         log.error("outbox_dead item=%s kind=%s reason=%s", item.id, item.kind, error[:40])
-        await self._copy_to_backup(conn, item, now)
+        await self._copy_to_backup(tx, item, now)
 
     async def _delivered(self, item: OutboxItem, message_id: int | None, now: datetime) -> None:
-        async with self.services.db.transaction() as conn:
-            await alerts.mark_sent(conn, item.id, message_id, now)
+        async with self.services.db.transaction() as tx:
+            await alerts.mark_sent(tx, item.id, message_id, now)
             if item.kind == DIGEST:
-                await self.digest.delivered(conn, item, now)
+                await self.digest.delivered(tx, item, now)
             if item.kind != "staff_alert" or item.alert_id is None:
                 return
-            alert = await alerts.get_alert(conn, item.alert_id)
+            alert = await alerts.get_alert(tx, item.alert_id)
             if alert is None or alert.delivered_at is not None:
                 return  # the mother is told once, on the first delivery
             urgent = alert.priority == URGENT
-            await alerts.mark_delivered(conn, alert.id, now, self.repeat_after if urgent else None)
-            await alerts.audit(conn, "system", "delivered", now, alert.id, alert.pseudonym)
+            await alerts.mark_delivered(tx, alert.id, now, self.repeat_after if urgent else None)
+            await alerts.audit(tx, "system", "delivered", now, alert.id, alert.pseudonym)
             rule = next(
                 (r for r in self.services.catalog.escalation.rules if r.id == alert.rule), None
             )
             if rule is not None and rule.crisis_reply and alert.mother_id is not None:
                 await alerts.enqueue(
-                    conn,
+                    tx,
                     "mother_notice",
                     NOTICE_LANE,
                     {"key": "clinic.crisis.delivered"},

@@ -27,8 +27,8 @@ class StaffChats:
 
     @classmethod
     async def load(cls, db: Database) -> StaffChats:
-        async with db.lock:
-            moves = await chat_moves.load_moves(db.conn)
+        async with db.reading() as tx:
+            moves = await chat_moves.load_moves(tx)
         return cls({old: new for old, (new, _) in moves.items()})
 
     def resolve(self, chat_id: int | None) -> int | None:
@@ -56,8 +56,8 @@ class StaffChats:
         """Record that ``old`` is now ``new``; False when this move was known already."""
         if self.moves.get(old) == new or old == new:
             return False
-        async with db.transaction() as conn:
-            await chat_moves.record_move(conn, old, new, now)
+        async with db.transaction() as tx:
+            await chat_moves.record_move(tx, old, new, now)
         self.moves[old] = new
         log.warning("staff_chat_moved old=%s new=%s", old, new)
         return True

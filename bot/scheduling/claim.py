@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import iso, parse_iso
 from bot.config import Config
 from bot.safety.escalation import Escalation
-from bot.scheduling import store
 from bot.scheduling.cadence import Cadence
 from bot.scheduling.localtime import in_quiet_hours
 from bot.scheduling.planner import journey_start, local_date, next_slot
-from bot.storage import alerts
+from bot.storage import alerts, schedule
+from bot.storage.tx import Tx
 
 GRACE = timedelta(hours=1)
 RECENT_EPDS = timedelta(days=10)  # no journey offer right after she did the questionnaire
@@ -53,18 +51,16 @@ class ClaimCount:
     alerts: int = 0
 
 
-async def claim_slots(
-    conn: aiosqlite.Connection, policy: Policy, now: datetime, limit: int
-) -> ClaimCount:
+async def claim_slots(tx: Tx, policy: Policy, now: datetime, limit: int) -> ClaimCount:
     """Claim up to ``limit`` due slots; the writes go in two statements for the whole batch
     (one round trip each to SQLite's thread, which dominated the profile when done per row)."""
     count = ClaimCount()
     batch = Batch()
-    for row in await store.due_slots(conn, now, limit):
+    for row in await schedule.due_slots(tx, now, limit):
         count.slots += 1
-        await _claim(conn, policy, row, now, count, batch)
-    count.sends += await store.add_sends(conn, batch.sends)
-    await store.move_slots(conn, batch.moves)
+        await _claim(tx, policy, row, now, count, batch)
+    count.sends += await schedule.add_sends(tx, batch.sends)
+    await schedule.move_slots(tx, batch.moves)
     return count
 
 
@@ -86,9 +82,9 @@ class Batch:
 
 
 async def _claim(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     policy: Policy,
-    row: store.SlotRow,
+    row: schedule.SlotRow,
     now: datetime,
     count: ClaimCount,
     batch: Batch,
@@ -102,7 +98,7 @@ async def _claim(
         batch.move(row.id, catch_up, None, None, row.epds_step)
         return
     following = next_slot(row.checkin_time, zone, now, quiet, day)
-    kinds, step = await _decide(conn, policy, row, day, now, count)
+    kinds, step = await _decide(tx, policy, row, day, now, count)
     due = iso(row.due_at)
     batch.sends += [(row.id, kind, day.isoformat(), due) for kind in kinds]
     remind = reminder_at(row.due_at, policy, zone) if "checkin" in kinds else None
@@ -110,14 +106,14 @@ async def _claim(
 
 
 async def _decide(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     policy: Policy,
-    row: store.SlotRow,
+    row: schedule.SlotRow,
     day: date,
     now: datetime,
     count: ClaimCount,
 ) -> tuple[list[str], int]:
-    if await _missed_after_low(conn, policy, row, day, now):
+    if await _missed_after_low(tx, policy, row, day, now):
         count.alerts += 1  # a screening offer due today keeps: it comes with the next slot
         return ["low_nudge"], row.epds_step
     step = row.epds_step
@@ -129,7 +125,7 @@ async def _decide(
     if offer and row.last_epds_at and now - parse_iso(row.last_epds_at) < RECENT_EPDS:
         offer = False
     if row.epds_reminder:
-        await store.consume_epds_reminders(conn, row.id, iso(now))
+        await schedule.consume_epds_reminders(tx, row.id, iso(now))
         offer = True
     if offer:
         return ["epds_offer"], step
@@ -141,7 +137,7 @@ async def _decide(
 
 
 async def _missed_after_low(
-    conn: aiosqlite.Connection, policy: Policy, row: store.SlotRow, day: date, now: datetime
+    tx: Tx, policy: Policy, row: schedule.SlotRow, day: date, now: datetime
 ) -> bool:
     """Her last check-in was low and she has been quiet since: write the alert; True if new."""
     if row.last_mood is None:
@@ -156,7 +152,7 @@ async def _missed_after_low(
     created = False
     for trigger in escalation.on_schedule(MISSED_AFTER_LOW, {"days_since_low": days}):
         alert_id = await alerts.create_alert(
-            conn,
+            tx,
             mother_id=row.id,
             pseudonym=row.pseudonym,
             priority=trigger.priority,
@@ -187,15 +183,13 @@ def reminder_at(due: datetime, policy: Policy, zone_name: str) -> datetime | Non
     return None
 
 
-async def claim_reminders(
-    conn: aiosqlite.Connection, policy: Policy, now: datetime, limit: int
-) -> int:
+async def claim_reminders(tx: Tx, policy: Policy, now: datetime, limit: int) -> int:
     """Missed-check-in reminders due now become ``sends`` rows (sent only if still missed)."""
-    due_now = await store.due_reminders(conn, now, limit)
-    await store.clear_reminders(conn, [mother_id for mother_id, *_ in due_now])
+    due_now = await schedule.due_reminders(tx, now, limit)
+    await schedule.clear_reminders(tx, [mother_id for mother_id, *_ in due_now])
     rows = [
         (mother_id, "reminder", last or local_date(due, policy.zone_of(zone)).isoformat(), iso(due))
         for mother_id, due, zone, last in due_now
         if now - due <= policy.grace
     ]
-    return await store.add_sends(conn, rows)
+    return await schedule.add_sends(tx, rows)

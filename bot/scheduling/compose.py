@@ -15,12 +15,12 @@ from datetime import date, time, timedelta
 from bot.conversation.learn import show_snippet
 from bot.conversation.messages import Button, ButtonRef
 from bot.conversation.turn import Turn
-from bot.scheduling import store
 from bot.scheduling.claim import Policy
 from bot.scheduling.localtime import in_quiet_hours, local_instant
 from bot.scheduling.planner import journey_start
 from bot.scheduling.replies import EPDS_LATER_ACTION
-from bot.scheduling.store import SendRow
+from bot.storage import schedule
+from bot.storage.schedule import SendRow
 
 BUSY = timedelta(minutes=10)  # she wrote this recently: she is talking to the bot already
 CHECKIN_FLOW = "checkin"
@@ -43,9 +43,9 @@ class Composer:
         if reason is None:
             reason = await COMPOSERS[send.kind](self, turn, send)
         if reason is not None:
-            await store.mark_send(turn.conn, send.id, status, turn.now, reason)
+            await schedule.mark_send(turn.tx, send.id, status, turn.now, reason)
         else:
-            await store.mark_composed(turn.conn, send.id, turn.now)
+            await schedule.mark_composed(turn.tx, send.id, turn.now)
 
     def _not_now(self, turn: Turn, send: SendRow) -> str | None:
         mother = turn.mother
@@ -63,14 +63,14 @@ class Composer:
 
 async def _since_midnight(turn: Turn) -> bool:
     midnight = local_instant(turn.local_today(), time(0, 0), turn.zone.key)
-    return await store.checked_in_since(turn.conn, turn.mother_id, midnight)
+    return await schedule.checked_in_since(turn.tx, turn.mother_id, midnight)
 
 
 async def _busy(turn: Turn, send: SendRow) -> bool:
     """She is talking to the bot already. Not when the session is the one this send's own
     earlier render started and nothing happened since: Telegram never confirmed that render
     (the bot died mid-send), so she never saw it and the prompt goes again."""
-    updated = await store.session_updated_at(turn.conn, turn.mother_id)
+    updated = await schedule.session_updated_at(turn.tx, turn.mother_id)
     if updated is None or turn.now - updated >= BUSY:
         return False
     return send.composed_at is None or updated > send.composed_at

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import iso, parse_iso
 from bot.config import Config, QuietHours
-from bot.scheduling import store
 from bot.scheduling.localtime import effective_time, local_instant, parse_hhmm
+from bot.storage import schedule
 from bot.storage.db import Database
 
 # A mother who chose no check-in time still gets snippets and screening offers, at this hour.
@@ -57,8 +57,8 @@ async def plan_unplanned(db: Database, config: Config, now: datetime) -> int:
     planning 100,000 slots."""
     planned = 0
     while True:
-        async with db.transaction() as conn:
-            rows = await store.unplanned(conn, PLAN_BATCH)
+        async with db.transaction() as tx:
+            rows = await schedule.unplanned(tx, PLAN_BATCH)
             plans = [
                 (
                     iso(
@@ -74,7 +74,7 @@ async def plan_unplanned(db: Database, config: Config, now: datetime) -> int:
                 )
                 for row in rows
             ]
-            await store.set_next(conn, plans)
+            await schedule.set_next(tx, plans)
         planned += len(plans)
         if len(rows) < PLAN_BATCH:
             return planned

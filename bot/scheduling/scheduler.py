@@ -23,15 +23,14 @@ from functools import partial
 from bot.clock import utcnow
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
-from bot.scheduling import store
 from bot.scheduling.cadence import load_cadence
 from bot.scheduling.claim import ClaimCount, Policy, claim_reminders, claim_slots
 from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
-from bot.scheduling.store import SendRow
 from bot.sender import Lane, Outcome, Sender
 from bot.services import Services
-from bot.storage import dialog, messages, mothers
+from bot.storage import dialog, messages, mothers, schedule
+from bot.storage.schedule import SendRow
 
 log = logging.getLogger("poruch.schedule")
 
@@ -97,9 +96,9 @@ class Scheduler:
     async def _claim(self, now: datetime, room: int, report: TickReport) -> None:
         while report.claimed.slots < room:
             batch = min(CLAIM_BATCH, room - report.claimed.slots)
-            async with self.services.db.transaction() as conn:
-                count = await claim_slots(conn, self.policy, now, batch)
-                report.reminders += await claim_reminders(conn, self.policy, now, batch)
+            async with self.services.db.transaction() as tx:
+                count = await claim_slots(tx, self.policy, now, batch)
+                report.reminders += await claim_reminders(tx, self.policy, now, batch)
             for name in ("slots", "passed_over", "sends", "alerts"):
                 setattr(report.claimed, name, getattr(report.claimed, name) + getattr(count, name))
             if count.slots < batch and not count.passed_over:
@@ -110,8 +109,8 @@ class Scheduler:
         if limit <= 0:
             return 0
         db = self.services.db
-        async with db.lock:
-            rows = await store.pending_sends(db.conn, limit + len(self._queued))
+        async with db.reading() as tx:
+            rows = await schedule.pending_sends(tx, limit + len(self._queued))
         fed = 0
         for row in rows:
             if row.id in self._queued or fed >= limit:
@@ -135,23 +134,23 @@ class Scheduler:
         if outcome.status == "skipped":
             return
         now = self.clock()
-        async with self.services.db.transaction() as conn:
+        async with self.services.db.transaction() as tx:
             if outcome.status == "sent":
                 self.sent += 1
-                await store.mark_send(conn, item.id, "sent", now)
+                await schedule.mark_send(tx, item.id, "sent", now)
                 return
             reason = "blocked" if outcome.status == "unreachable" else str(outcome.error)[:100]
-            await store.mark_send(conn, item.id, "failed", now, reason)
+            await schedule.mark_send(tx, item.id, "failed", now, reason)
             if outcome.status == "unreachable":
-                await mothers.update(conn, item.mother_id, now, status="inactive")
+                await mothers.update(tx, item.mother_id, now, status="inactive")
                 log.info("mother_inactive mother=%s reason=blocked", item.pseudonym)
 
     async def _prune(self, now: datetime) -> None:
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
-        async with self.services.db.transaction() as conn:
-            await store.prune_sends(conn, now - KEEP_SENDS)
-            await dialog.prune_updates(conn, now - KEEP_UPDATE_IDS)
+        async with self.services.db.transaction() as tx:
+            await schedule.prune_sends(tx, now - KEEP_SENDS)
+            await dialog.prune_updates(tx, now - KEEP_UPDATE_IDS)
             retention = timedelta(days=self.services.config.message_retention_days)
-            await messages.prune(conn, now - retention)
+            await messages.prune(tx, now - retention)

@@ -1,6 +1,6 @@
 """Alerts, the durable outbox that delivers them, and the audit log of staff actions.
 
-An alert and its outbox row are written on the caller's connection, inside the same transaction
+An alert and its outbox row are written in the caller's unit of work, the same transaction
 as the answer that triggered it: if the process dies after the commit the worker still finds
 the row; if it dies before, neither exists and the redelivered update triggers both again.
 """
@@ -8,16 +8,13 @@ the row; if it dies before, neither exists and the redelivered update triggers b
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import iso
-from bot.storage.db import fetchall, fetchone
+from bot.storage.tx import Row, Tx
 
 URGENT, ROUTINE = "urgent", "routine"
 LANE = {URGENT: 0, ROUTINE: 5}
@@ -40,7 +37,7 @@ class Alert:
     repeats: int
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Alert:
+    def from_row(cls, row: Row) -> Alert:
         return cls(
             id=row["id"],
             mother_id=row["mother_id"],
@@ -69,7 +66,7 @@ class OutboxItem:
     attempts: int
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> OutboxItem:
+    def from_row(cls, row: Row) -> OutboxItem:
         return cls(
             id=row["id"],
             alert_id=row["alert_id"],
@@ -83,7 +80,7 @@ class OutboxItem:
 
 
 async def create_alert(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     *,
     mother_id: int,
     pseudonym: str,
@@ -95,9 +92,10 @@ async def create_alert(
     now: datetime,
 ) -> int | None:
     """Write the alert and its outbox row; None when this trigger already has an alert."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO alerts (mother_id, pseudonym, priority, rule, category, detail,"
-        " dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    row = await tx.fetchone(
+        "INSERT INTO alerts (mother_id, pseudonym, priority, rule, category, detail,"
+        " dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
         (
             mother_id,
             pseudonym,
@@ -109,15 +107,15 @@ async def create_alert(
             iso(now),
         ),
     )
-    if cursor.rowcount != 1:
+    if row is None:
         return None
-    alert_id = int(cursor.lastrowid or 0)
-    await enqueue(conn, "staff_alert", LANE[priority], {}, now, alert_id=alert_id)
+    alert_id = int(row[0])
+    await enqueue(tx, "staff_alert", LANE[priority], {}, now, alert_id=alert_id)
     return alert_id
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     kind: str,
     priority: int,
     payload: dict[str, Any],
@@ -127,9 +125,9 @@ async def enqueue(
     mother_id: int | None = None,
     chat_id: int | None = None,
 ) -> int:
-    cursor = await conn.execute(
+    row = await tx.fetchone(
         "INSERT INTO outbox (alert_id, mother_id, kind, chat_id, priority, payload,"
-        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             alert_id,
             mother_id,
@@ -141,15 +139,15 @@ async def enqueue(
             iso(now),
         ),
     )
-    return int(cursor.lastrowid or 0)
+    assert row is not None
+    return int(row[0])
 
 
 async def due_items(
-    conn: aiosqlite.Connection, now: datetime, limit: int = 50, skip: Collection[int] = ()
+    tx: Tx, now: datetime, limit: int = 50, skip: Collection[int] = ()
 ) -> list[OutboxItem]:
     """Pending rows due now, most urgent first, leaving out ``skip`` (already under way)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
         " ORDER BY priority, id LIMIT ?",
         (iso(now), limit + len(skip)),
@@ -157,22 +155,19 @@ async def due_items(
     return [OutboxItem.from_row(r) for r in rows if r["id"] not in skip][:limit]
 
 
-async def next_due_at(conn: aiosqlite.Connection, skip: Collection[int] = ()) -> str | None:
+async def next_due_at(tx: Tx, skip: Collection[int] = ()) -> str | None:
     """When the next pending row not in ``skip`` is due (an ISO stamp), None when none is."""
     marks = ", ".join("?" * len(skip))
     where = f" AND id NOT IN ({marks})" if skip else ""
-    row = await fetchone(
-        conn,
+    row = await tx.fetchone(
         f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'{where}",
         tuple(skip),
     )
     return row[0] if row else None
 
 
-async def mark_sent(
-    conn: aiosqlite.Connection, item_id: int, message_id: int | None, now: datetime
-) -> None:
-    await conn.execute(
+async def mark_sent(tx: Tx, item_id: int, message_id: int | None, now: datetime) -> None:
+    await tx.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
         " WHERE id = ?",
         (iso(now), message_id, item_id),
@@ -180,43 +175,43 @@ async def mark_sent(
 
 
 async def mark_retry(
-    conn: aiosqlite.Connection, item_id: int, error: str, retry_at: datetime, *, tried: bool = True
+    tx: Tx, item_id: int, error: str, retry_at: datetime, *, tried: bool = True
 ) -> None:
     """Try again at ``retry_at``; ``tried=False`` when nothing was sent (no staff chat yet),
     so waiting does not count as attempts."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?"
         " WHERE id = ?",
         (int(tried), error[:200], iso(retry_at), item_id),
     )
 
 
-async def retry_now(conn: aiosqlite.Connection, now: datetime) -> None:
-    await conn.execute(
+async def retry_now(tx: Tx, now: datetime) -> None:
+    await tx.execute(
         "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
         (iso(now), iso(now)),
     )
 
 
-async def mark_dead(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
+async def mark_dead(tx: Tx, item_id: int, error: str) -> None:
     """For messages that can never be delivered: a mother who erased her data, or a text
     Telegram refused even in its plain version. Kept, counted by ``main.py status``."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status = 'dead', last_error = ?, attempts = attempts + 1 WHERE id = ?",
         (error[:200], item_id),
     )
 
 
-async def mark_withdrawn(conn: aiosqlite.Connection, item_id: int, reason: str) -> None:
+async def mark_withdrawn(tx: Tx, item_id: int, reason: str) -> None:
     """No longer wanted (a repeat of an alert staff acknowledged meanwhile): never sent."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET status = 'withdrawn', last_error = ? WHERE id = ?",
         (reason[:200], item_id),
     )
 
 
 async def mark_payload(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     item_id: int,
     error: str,
     payload: dict[str, Any],
@@ -224,43 +219,41 @@ async def mark_payload(
 ) -> None:
     """A new way to send it (``plain``, ``bare``) or one more unexplained failure
     (``failures``) is kept in its payload, so a restart goes on from there."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET payload = ?, attempts = attempts + 1, last_error = ?,"
         " next_attempt_at = ? WHERE id = ?",
         (json.dumps(payload, ensure_ascii=False), error[:200], iso(retry_at), item_id),
     )
 
 
-async def has_copy_for(conn: aiosqlite.Connection, alert_id: int, kind: str, chat_id: int) -> bool:
+async def has_copy_for(tx: Tx, alert_id: int, kind: str, chat_id: int) -> bool:
     """Whether this alert already has a ``kind`` row addressed to ``chat_id``."""
-    row = await fetchone(
-        conn,
+    row = await tx.fetchone(
         "SELECT 1 FROM outbox WHERE alert_id = ? AND kind = ? AND chat_id = ? LIMIT 1",
         (alert_id, kind, chat_id),
     )
     return row is not None
 
 
-async def alert_status(conn: aiosqlite.Connection, alert_id: int) -> str | None:
-    row = await fetchone(conn, "SELECT status FROM alerts WHERE id = ?", (alert_id,))
+async def alert_status(tx: Tx, alert_id: int) -> str | None:
+    row = await tx.fetchone("SELECT status FROM alerts WHERE id = ?", (alert_id,))
     return None if row is None else str(row[0])
 
 
-async def get_alert(conn: aiosqlite.Connection, alert_id: int) -> Alert | None:
-    row = await fetchone(conn, "SELECT * FROM alerts WHERE id = ?", (alert_id,))
+async def get_alert(tx: Tx, alert_id: int) -> Alert | None:
+    row = await tx.fetchone("SELECT * FROM alerts WHERE id = ?", (alert_id,))
     return Alert.from_row(row) if row else None
 
 
-async def open_alerts(conn: aiosqlite.Connection) -> list[Alert]:
-    rows = await fetchall(
-        conn, "SELECT * FROM alerts WHERE status != 'resolved' ORDER BY priority = 'routine', id"
+async def open_alerts(tx: Tx) -> list[Alert]:
+    rows = await tx.fetchall(
+        "SELECT * FROM alerts WHERE status != 'resolved' ORDER BY priority = 'routine', id"
     )
     return [Alert.from_row(r) for r in rows]
 
 
-async def alerts_of(conn: aiosqlite.Connection, mother_id: int, limit: int = 10) -> list[Alert]:
-    rows = await fetchall(
-        conn,
+async def alerts_of(tx: Tx, mother_id: int, limit: int = 10) -> list[Alert]:
+    rows = await tx.fetchall(
         "SELECT * FROM alerts WHERE mother_id = ? ORDER BY id DESC LIMIT ?",
         (mother_id, limit),
     )
@@ -268,27 +261,26 @@ async def alerts_of(conn: aiosqlite.Connection, mother_id: int, limit: int = 10)
 
 
 async def mark_delivered(
-    conn: aiosqlite.Connection, alert_id: int, now: datetime, repeat_after: timedelta | None
+    tx: Tx, alert_id: int, now: datetime, repeat_after: timedelta | None
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE alerts SET delivered_at = COALESCE(delivered_at, ?), next_repeat_at = ?"
         " WHERE id = ?",
         (iso(now), iso(now + repeat_after) if repeat_after else None, alert_id),
     )
 
 
-async def set_status(conn: aiosqlite.Connection, alert_id: int, status: str, now: datetime) -> None:
-    await conn.execute(
+async def set_status(tx: Tx, alert_id: int, status: str, now: datetime) -> None:
+    await tx.execute(
         "UPDATE alerts SET status = ?, next_repeat_at = NULL,"
         " acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
         (status, iso(now), alert_id),
     )
 
 
-async def due_repeats(conn: aiosqlite.Connection, now: datetime) -> list[Alert]:
+async def due_repeats(tx: Tx, now: datetime) -> list[Alert]:
     """Urgent alerts delivered but still unacknowledged past their repeat time."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT * FROM alerts WHERE status = 'open' AND priority = 'urgent'"
         " AND next_repeat_at IS NOT NULL AND next_repeat_at <= ?",
         (iso(now),),
@@ -296,24 +288,30 @@ async def due_repeats(conn: aiosqlite.Connection, now: datetime) -> list[Alert]:
     return [Alert.from_row(r) for r in rows]
 
 
-async def schedule_repeat(
-    conn: aiosqlite.Connection, alert_id: int, now: datetime, repeat_after: timedelta
-) -> None:
-    await conn.execute(
+async def schedule_repeat(tx: Tx, alert_id: int, now: datetime, repeat_after: timedelta) -> None:
+    await tx.execute(
         "UPDATE alerts SET repeats = repeats + 1, next_repeat_at = ? WHERE id = ?",
         (iso(now + repeat_after), alert_id),
     )
 
 
 async def audit(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     actor: str,
     action: str,
     now: datetime,
     alert_id: int | None = None,
     subject: str | None = None,
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO audit_log (actor, action, alert_id, subject, at) VALUES (?, ?, ?, ?, ?)",
         (actor, action, alert_id, subject, iso(now)),
     )
+
+
+async def audit_of(tx: Tx, alert_id: int) -> list[tuple[str, str, str]]:
+    """What was done to an alert, oldest first: (actor, action, at)."""
+    rows = await tx.fetchall(
+        "SELECT actor, action, at FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,)
+    )
+    return [(row["actor"], row["action"], row["at"]) for row in rows]

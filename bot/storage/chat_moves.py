@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import iso
-from bot.storage.db import fetchall
+from bot.storage.tx import Tx
 
 PREFIX = "chat_moved:"
 
 
-async def load_moves(conn: aiosqlite.Connection) -> dict[int, tuple[int, str]]:
+async def load_moves(tx: Tx) -> dict[int, tuple[int, str]]:
     """Every recorded move: old chat id → (new chat id, when it was seen)."""
-    rows = await fetchall(conn, "SELECT key, value FROM kv WHERE key LIKE ?", (f"{PREFIX}%",))
+    rows = await tx.fetchall("SELECT key, value FROM kv WHERE key LIKE ?", (f"{PREFIX}%",))
     return dict(parse_move(key, value) for key, value in rows)
 
 
@@ -30,14 +28,14 @@ def parse_move(key: str, value: str) -> tuple[int, tuple[int, str]]:
     return int(key[len(PREFIX) :]), (int(record["to"]), str(record["at"]))
 
 
-async def record_move(conn: aiosqlite.Connection, old: int, new: int, now: datetime) -> None:
+async def record_move(tx: Tx, old: int, new: int, now: datetime) -> None:
     """Keep the move and re-address what still waits for the old id, in one transaction."""
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO kv (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (f"{PREFIX}{old}", json.dumps({"to": new, "at": iso(now)})),
     )
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET chat_id = ?, next_attempt_at = ?"
         " WHERE chat_id = ? AND status = 'pending'",
         (new, iso(now), old),

@@ -2,24 +2,28 @@
 
 One aiosqlite connection is one thread, and a transaction spans several awaits: two coroutines
 sharing the connection would interleave their statements into each other's transaction. Every
-unit of work therefore holds ``Database.lock`` from BEGIN to COMMIT.
+unit of work therefore holds ``Database.lock`` from BEGIN to COMMIT, and a read that is not
+in a transaction (:meth:`Database.reading`) holds it too. The connection and the lock never
+leave ``bot/storage``: the rest of the bot is handed a :class:`SqliteTx`.
 
 Every call into aiosqlite is a hop to its thread and back, and on a busy event loop each hop
-waits for the loop to come round: reads go through :func:`fetchall` and :func:`fetchone`, one
-hop each, rather than ``execute`` + ``fetchone`` + closing the cursor (three).
+waits for the loop to come round: reads go through ``execute_fetchall``, one hop each, rather
+than ``execute`` + ``fetchone`` + closing the cursor (three).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.storage.tx import Dialect
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -54,11 +58,38 @@ def _secure_file(path: Path) -> None:
     path.chmod(0o600)
 
 
+class SqliteTx:
+    """The unit of work on one aiosqlite connection: each call is one hop to its thread."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self._conn.execute(sql, tuple(params))
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return await _fetchall(self._conn, sql, params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        return await _fetchone(self._conn, sql, params)
+
+
 class Database:
+    """The SQLite :class:`~bot.storage.tx.Store`: one connection, writers serialised by ``lock``."""
+
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
         self.lock = asyncio.Lock()
+        self._tx = SqliteTx(conn)
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -78,7 +109,7 @@ class Database:
             await self.conn.close()
 
     async def schema_version(self) -> int:
-        row = await fetchone(self.conn, "PRAGMA user_version")
+        row = await _fetchone(self.conn, "PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self, target: int | None = None) -> None:
@@ -87,30 +118,37 @@ class Database:
         for number, sql in migration_files():
             if number <= current or (target is not None and number > target):
                 continue
-            async with self.transaction() as conn:
+            async with self.transaction() as tx:
                 for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={number:d}")
+                    await tx.execute(statement)
+                await tx.execute(f"PRAGMA user_version={number:d}")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
         async with self.lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield self._tx
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             await self.conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[SqliteTx]:
+        """Reads between the writers' transactions: the lock keeps another coroutine's
+        statements out, no BEGIN (each statement sees the committed database)."""
+        async with self.lock:
+            yield self._tx
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteTx]:
         """A second, read-only connection holding one consistent read (WAL lets it run beside
         the bot's writes): long reports never take ``lock``, so replies do not wait for them.
         An in-memory database has no second connection: it is read under the lock instead."""
         if str(self.path) == ":memory:":
             async with self.lock:
-                yield self.conn
+                yield self._tx
             return
         conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
@@ -119,18 +157,18 @@ class Database:
             for pragma in SNAPSHOT_PRAGMAS:
                 await conn.execute(pragma)
             await conn.execute("BEGIN")
-            yield conn
+            yield SqliteTx(conn)
             await conn.execute("COMMIT")
         finally:
             await conn.close()
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self.lock:
-            return await fetchall(self.conn, sql, params)
+            return await _fetchall(self.conn, sql, params)
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         async with self.lock:
-            return await fetchone(self.conn, sql, params)
+            return await _fetchone(self.conn, sql, params)
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too."""
@@ -138,15 +176,15 @@ class Database:
             await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-async def fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+async def _fetchall(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
 ) -> list[sqlite3.Row]:
     """All rows of a query in one hop to aiosqlite's thread (on the caller's transaction)."""
     return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
-async def fetchone(
-    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+async def _fetchone(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
 ) -> sqlite3.Row | None:
     """The first row of a query in one hop. The thread fetches every row, so the query must
     select a few rows at most (a key lookup, an aggregate, or ``LIMIT 1``)."""

@@ -15,11 +15,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import iso
 from bot.storage.alerts import LANE, ROUTINE, enqueue
-from bot.storage.db import fetchall
+from bot.storage.tx import Tx
 
 DIGEST = "digest"
 DIGEST_SIZE = 25  # alerts (and buttons) per digest message: Telegram allows 100 buttons
@@ -36,14 +34,13 @@ _ROUTINE_DUE = (
 )
 
 
-async def due_routine(conn: aiosqlite.Connection, now: datetime) -> list[int]:
+async def due_routine(tx: Tx, now: datetime) -> list[int]:
     """Routine rows due now, held before or not, digests included (ids of outbox rows): while
     the clinic is closed each of them is (re)held until the next opening. A held row can come
     due while closed: the bot was down for the whole opening, a closed day was added, a
     failed send was rescheduled into the night."""
-    rows = await fetchall(conn, _ROUTINE_DUE, (LANE[ROUTINE], iso(now)))
-    digests = await fetchall(
-        conn,
+    rows = await tx.fetchall(_ROUTINE_DUE, (LANE[ROUTINE], iso(now)))
+    digests = await tx.fetchall(
         "SELECT id FROM outbox WHERE status = 'pending' AND priority = ? AND kind = ?"
         " AND next_attempt_at <= ?",
         (LANE[ROUTINE], DIGEST, iso(now)),
@@ -51,39 +48,36 @@ async def due_routine(conn: aiosqlite.Connection, now: datetime) -> list[int]:
     return [int(r[0]) for r in rows] + [int(r[0]) for r in digests]
 
 
-async def due_held(conn: aiosqlite.Connection, now: datetime) -> list[tuple[int, int]]:
+async def due_held(tx: Tx, now: datetime) -> list[tuple[int, int]]:
     """Held routine alert rows due now: (outbox row id, alert id), oldest alert first."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         f"{_ROUTINE_DUE} AND json_extract(o.payload, '$.held') IS NOT NULL ORDER BY o.alert_id",
         (LANE[ROUTINE], iso(now)),
     )
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
-async def hold(conn: aiosqlite.Connection, item_ids: Sequence[int], until: datetime) -> None:
+async def hold(tx: Tx, item_ids: Sequence[int], until: datetime) -> None:
     marks = ", ".join("?" * len(item_ids))
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET next_attempt_at = ?, payload = json_set(payload, '$.held', 1)"
         f" WHERE id IN ({marks})",
         (iso(until), *item_ids),
     )
 
 
-async def collapse(
-    conn: aiosqlite.Connection, held: Sequence[tuple[int, int]], now: datetime
-) -> list[int]:
+async def collapse(tx: Tx, held: Sequence[tuple[int, int]], now: datetime) -> list[int]:
     """Digest rows of at most ``DIGEST_SIZE`` of these held rows' alerts each; each held row
     is withdrawn into its digest. Returns the digests' ids."""
     made = []
     for start in range(0, len(held), DIGEST_SIZE):
         part = held[start : start + DIGEST_SIZE]
-        made.append(await _withdraw_into_digest(conn, part, now))
+        made.append(await _withdraw_into_digest(tx, part, now))
     return made
 
 
 async def split_off(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     digest_id: int,
     kept: Sequence[int],
     rest: Sequence[int],
@@ -91,33 +85,31 @@ async def split_off(
 ) -> int:
     """The digest lists only ``kept`` from now on; ``rest`` moves to a new digest, sent now.
     The new digest is written first: a crash in between lists an alert twice, never none."""
-    new_id = await enqueue(conn, DIGEST, LANE[ROUTINE], {"alerts": list(rest)}, now)
+    new_id = await enqueue(tx, DIGEST, LANE[ROUTINE], {"alerts": list(rest)}, now)
     marks = ", ".join("?" * len(rest))
-    await conn.execute(
+    await tx.execute(
         f"UPDATE outbox SET last_error = ? WHERE {_WITHDRAWN_INTO} AND alert_id IN ({marks})",
         (json.dumps({"digest": new_id}), digest_id, *rest),
     )
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET payload = json_set(payload, '$.alerts', json(?)) WHERE id = ?",
         (json.dumps(list(kept)), digest_id),
     )
     return new_id
 
 
-async def listed(conn: aiosqlite.Connection, digest_id: int) -> list[int]:
+async def listed(tx: Tx, digest_id: int) -> list[int]:
     """The alerts a digest row lists now (rendering may have split some off)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT value FROM outbox, json_each(outbox.payload, '$.alerts') WHERE outbox.id = ?",
         (digest_id,),
     )
     return [int(r[0]) for r in rows]
 
 
-async def dead_unreleased(conn: aiosqlite.Connection) -> list[int]:
+async def dead_unreleased(tx: Tx) -> list[int]:
     """Dead digest rows whose alerts were not put back yet."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT id FROM outbox WHERE status = 'dead' AND kind = ?"
         " AND json_extract(payload, '$.released') IS NULL",
         (DIGEST,),
@@ -125,29 +117,27 @@ async def dead_unreleased(conn: aiosqlite.Connection) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def release(conn: aiosqlite.Connection, digest_id: int, now: datetime) -> int:
+async def release(tx: Tx, digest_id: int, now: datetime) -> int:
     """A dead digest's alerts go out without it: their withdrawn rows are pending again, due
     now and unheld, so they are sent on their own (or held again while the clinic is closed).
     Returns how many rows went back."""
-    cursor = await conn.execute(
+    released = await tx.execute(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
         f" payload = json_remove(payload, '$.held'), last_error = ? WHERE {_WITHDRAWN_INTO}",
         (iso(now), f"digest {digest_id} dead", digest_id),
     )
-    await conn.execute(
+    await tx.execute(
         "UPDATE outbox SET payload = json_set(payload, '$.released', 1) WHERE id = ?",
         (digest_id,),
     )
-    return cursor.rowcount
+    return released
 
 
-async def _withdraw_into_digest(
-    conn: aiosqlite.Connection, held: Sequence[tuple[int, int]], now: datetime
-) -> int:
+async def _withdraw_into_digest(tx: Tx, held: Sequence[tuple[int, int]], now: datetime) -> int:
     alert_ids = [alert_id for _, alert_id in held]
-    digest_id = await enqueue(conn, DIGEST, LANE[ROUTINE], {"alerts": alert_ids}, now)
+    digest_id = await enqueue(tx, DIGEST, LANE[ROUTINE], {"alerts": alert_ids}, now)
     marks = ", ".join("?" * len(held))
-    await conn.execute(
+    await tx.execute(
         f"UPDATE outbox SET status = 'withdrawn', last_error = ? WHERE id IN ({marks})",
         (json.dumps({"digest": digest_id}), *(item_id for item_id, _ in held)),
     )

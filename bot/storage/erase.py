@@ -16,11 +16,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage import alerts
-from bot.storage.db import fetchall, fetchone
 from bot.storage.export import PERSONAL_TABLES
+from bot.storage.tx import Tx
 
 ERASED_DETAIL = "{}"
 # How the outbox delivers the row, nothing about her ("bare": the stage after "plain" in the
@@ -28,30 +26,27 @@ ERASED_DETAIL = "{}"
 KEPT_MARKS = ("held", "plain", "bare")
 
 
-async def erase_mother(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> None:
+async def erase_mother(tx: Tx, mother_id: int, now: datetime) -> None:
     """Delete her rows and blank the personal text of her alerts, in the caller's transaction."""
-    row = await fetchone(conn, "SELECT pseudonym FROM mothers WHERE id = ?", (mother_id,))
+    row = await tx.fetchone("SELECT pseudonym FROM mothers WHERE id = ?", (mother_id,))
     if row is None:
         return
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT id, payload, last_error FROM outbox"
         " WHERE alert_id IN (SELECT id FROM alerts WHERE mother_id = ?)",
         (mother_id,),
     )
     for item_id, payload, last_error in rows:
-        await conn.execute(
+        await tx.execute(
             "UPDATE outbox SET payload = ?, last_error = ? WHERE id = ?",
             (_blanked(payload), _digest_link(last_error), item_id),
         )
-    await conn.execute(
-        "UPDATE alerts SET detail = ? WHERE mother_id = ?", (ERASED_DETAIL, mother_id)
-    )
+    await tx.execute("UPDATE alerts SET detail = ? WHERE mother_id = ?", (ERASED_DETAIL, mother_id))
     for table in PERSONAL_TABLES:
         if table != "alerts":
-            await conn.execute(f"DELETE FROM {table} WHERE mother_id = ?", (mother_id,))
-    await conn.execute("DELETE FROM mothers WHERE id = ?", (mother_id,))
-    await alerts.audit(conn, "mother", "erased", now, subject=row[0])
+            await tx.execute(f"DELETE FROM {table} WHERE mother_id = ?", (mother_id,))
+    await tx.execute("DELETE FROM mothers WHERE id = ?", (mother_id,))
+    await alerts.audit(tx, "mother", "erased", now, subject=row[0])
 
 
 def _blanked(payload: str | None) -> str:

@@ -11,10 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import iso
-from bot.storage.db import fetchall
+from bot.storage.tx import Tx
 
 # Tables whose rows belong to one mother through a mother_id column.
 PERSONAL_TABLES = (
@@ -34,14 +32,14 @@ JSON_COLUMNS = frozenset({"value", "items", "detail", "payload", "state"})
 SKIPPED_COLUMNS = frozenset({"mother_id", "ask_seq"})
 
 
-async def collect(conn: aiosqlite.Connection, mother_id: int, now: datetime) -> dict[str, Any]:
+async def collect(tx: Tx, mother_id: int, now: datetime) -> dict[str, Any]:
     """Her profile row and every row of the personal tables, newest last."""
     data: dict[str, Any] = {"exported_at": iso(now)}
-    profile = await _rows(conn, "SELECT * FROM mothers WHERE id = ?", mother_id)
+    profile = await _rows(tx, "SELECT * FROM mothers WHERE id = ?", mother_id)
     data["profile"] = profile[0] if profile else {}
     for table in PERSONAL_TABLES:
         data[table] = await _rows(
-            conn, f"SELECT * FROM {table} WHERE mother_id = ? ORDER BY rowid", mother_id
+            tx, f"SELECT * FROM {table} WHERE mother_id = ? ORDER BY rowid", mother_id
         )
     return data
 
@@ -52,8 +50,8 @@ def as_file(data: dict[str, Any], day: str) -> tuple[str, bytes]:
     return f"poruch-my-data-{day}.json", text.encode("utf-8")
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, mother_id: int) -> list[dict[str, Any]]:
-    return [_decode(dict(row)) for row in await fetchall(conn, sql, (mother_id,))]
+async def _rows(tx: Tx, sql: str, mother_id: int) -> list[dict[str, Any]]:
+    return [_decode(dict(row)) for row in await tx.fetchall(sql, (mother_id,))]
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.storage.db import Database, fetchone
+from bot.storage.db import Database
 
 
 async def get_or_create(db: Database, key: str, make: Callable[[], str]) -> str:
-    async with db.transaction() as conn:
-        row = await fetchone(conn, "SELECT value FROM kv WHERE key = ?", (key,))
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
         if row is not None:
             return str(row[0])
         value = make()
-        await conn.execute("INSERT INTO kv (key, value) VALUES (?, ?)", (key, value))
+        await tx.execute("INSERT INTO kv (key, value) VALUES (?, ?)", (key, value))
         return value
 
 
@@ -23,8 +23,8 @@ async def get(db: Database, key: str) -> str | None:
 
 
 async def put(db: Database, key: str, value: str) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
+    async with db.transaction() as tx:
+        await tx.execute(
             "INSERT INTO kv (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),

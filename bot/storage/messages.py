@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import iso
-from bot.storage.db import fetchall
+from bot.storage.tx import Tx
 
 MAX_STORED_CHARS = 4096  # Telegram's own limit for one message
 
@@ -27,24 +25,25 @@ class Message:
 
 
 async def add(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     mother_id: int,
     text: str,
     handled: str,
     now: datetime,
     kind: str = "text",
 ) -> int:
-    cursor = await conn.execute(
-        "INSERT INTO messages (mother_id, kind, text, handled, created_at) VALUES (?, ?, ?, ?, ?)",
+    row = await tx.fetchone(
+        "INSERT INTO messages (mother_id, kind, text, handled, created_at) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id",
         (mother_id, kind, text[:MAX_STORED_CHARS], handled, iso(now)),
     )
-    return int(cursor.lastrowid or 0)
+    assert row is not None
+    return int(row[0])
 
 
-async def recent(conn: aiosqlite.Connection, mother_id: int, limit: int = 5) -> list[Message]:
+async def recent(tx: Tx, mother_id: int, limit: int = 5) -> list[Message]:
     """Her latest messages, oldest first (the order she wrote them in)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT id, kind, text, handled, created_at FROM messages WHERE mother_id = ?"
         " ORDER BY id DESC LIMIT ?",
         (mother_id, limit),
@@ -55,21 +54,21 @@ async def recent(conn: aiosqlite.Connection, mother_id: int, limit: int = 5) -> 
     ]
 
 
-async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+async def prune(tx: Tx, before: datetime) -> int:
     """Delete messages written before ``before`` (the retention period); returns how many.
 
     Her words also stand, quoted, in the alerts they raised and in her distress records: those
     quotes go at the same time (the alert and the record stay, without her words)."""
-    cursor = await conn.execute("DELETE FROM messages WHERE created_at < ?", (iso(before),))
-    await conn.execute(
+    deleted = await tx.execute("DELETE FROM messages WHERE created_at < ?", (iso(before),))
+    await tx.execute(
         "UPDATE alerts SET detail = json_remove(detail, '$.message', '$.matched')"
         " WHERE created_at < ? AND json_extract(detail, '$.message') IS NOT NULL",
         (iso(before),),
     )
-    await conn.execute(
+    await tx.execute(
         "UPDATE answers SET value = json_remove(value, '$.message', '$.matched')"
         " WHERE created_at < ? AND flow = 'distress' AND json_type(value) = 'object'"
         " AND json_extract(value, '$.message') IS NOT NULL",
         (iso(before),),
     )
-    return max(0, cursor.rowcount)
+    return max(0, deleted)

@@ -9,14 +9,11 @@ is one row per mother at most, never one per answer.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import iso
-from bot.storage.db import fetchall
+from bot.storage.tx import Row, Tx
 
 MOOD = "flow = 'checkin' AND key = 'mood'"
 
@@ -60,13 +57,10 @@ def _when(stamp: str | None) -> datetime | None:
     return _at(stamp) if stamp else None
 
 
-async def alerts_between(
-    conn: aiosqlite.Connection, since: datetime, until: datetime
-) -> list[AlertFacts]:
+async def alerts_between(tx: Tx, since: datetime, until: datetime) -> list[AlertFacts]:
     """Alerts raised in [since, until), with their delivery and staff actions (the columns
     of ``alert_timeline`` the report needs, without its per-row look-ups of names)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT id AS alert_id, priority, rule, status, created_at, delivered_at,"
         " acknowledged_at, repeats,"
         " (SELECT MIN(at) FROM audit_log l WHERE l.alert_id = a.id AND l.action = 'contacted')"
@@ -93,12 +87,9 @@ async def alerts_between(
     ]
 
 
-async def unresolved_alerts(
-    conn: aiosqlite.Connection, until: datetime
-) -> list[tuple[int, str, datetime]]:
+async def unresolved_alerts(tx: Tx, until: datetime) -> list[tuple[int, str, datetime]]:
     """Every alert raised before ``until`` and not resolved: (id, priority, created_at)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT id, priority, created_at FROM alerts WHERE status != 'resolved'"
         " AND created_at < ? ORDER BY id",
         (iso(until),),
@@ -112,7 +103,7 @@ _CASE_COLUMNS = (
 )
 
 
-def _case(row: sqlite3.Row, value: int, at: str) -> CaseRow:
+def _case(row: Row, value: int, at: str) -> CaseRow:
     return CaseRow(
         mother_id=int(row["mother_id"]),
         pseudonym=str(row["pseudonym"]),
@@ -124,13 +115,10 @@ def _case(row: sqlite3.Row, value: int, at: str) -> CaseRow:
     )
 
 
-async def high_epds_not_contacted(
-    conn: aiosqlite.Connection, cutoff: int, until: datetime
-) -> list[CaseRow]:
+async def high_epds_not_contacted(tx: Tx, cutoff: int, until: datetime) -> list[CaseRow]:
     """Mothers whose latest EPDS (before ``until``) is at or above ``cutoff`` or has item 10
     above 0, and whose alerts have no 'contacted' at or after that screening."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "WITH latest AS (SELECT mother_id, MAX(id) AS id FROM assessments"
         "   WHERE kind = 'epds' AND created_at < ? GROUP BY mother_id)"
         f" SELECT {_CASE_COLUMNS}, s.score, s.created_at AS at"
@@ -156,12 +144,11 @@ _LAST_MOOD = (
 
 
 async def low_mood_streaks(
-    conn: aiosqlite.Connection, low_max: float, streak: int, since: datetime, until: datetime
+    tx: Tx, low_max: float, streak: int, since: datetime, until: datetime
 ) -> list[CaseRow]:
     """Active mothers whose latest ``streak`` moods before ``until`` are all low, the latest
     one after ``since`` (an older streak is a silence, not a current streak)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         f"{_LAST_MOOD} SELECT {_CASE_COLUMNS}, lows.at FROM lows JOIN mothers m ON m.id = lows.mid"
         " WHERE lows.at >= ? AND (SELECT COUNT(*) FROM (SELECT value FROM answers"
         f"   WHERE {MOOD} AND mother_id = m.id AND created_at < ?"
@@ -173,7 +160,7 @@ async def low_mood_streaks(
 
 
 async def silent_after_low(
-    conn: aiosqlite.Connection,
+    tx: Tx,
     low_max: float,
     look_back: datetime,
     silent_since: datetime,
@@ -182,8 +169,7 @@ async def silent_after_low(
     """Active mothers whose last mood before ``until`` was low, came after ``look_back`` and
     before ``silent_since``: nothing from them since a low day. ``value`` is 0 (the caller counts
     the days from ``at``)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         f"{_LAST_MOOD} SELECT {_CASE_COLUMNS}, lows.at FROM lows JOIN mothers m ON m.id = lows.mid"
         " WHERE lows.at >= ? AND lows.at < ? ORDER BY lows.at",
         (iso(until), low_max, iso(look_back), iso(silent_since)),
@@ -192,12 +178,11 @@ async def silent_after_low(
 
 
 async def epds_first_latest(
-    conn: aiosqlite.Connection, since: datetime, until: datetime
+    tx: Tx, since: datetime, until: datetime
 ) -> list[tuple[int, int, int, int]]:
     """For the mothers screened in [since, until): their first and latest EPDS before
     ``until``, as (first, latest, screenings, how many mothers), grouped."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "WITH followed AS (SELECT DISTINCT mother_id FROM assessments"
         "   WHERE kind = 'epds' AND created_at >= ? AND created_at < ?),"
         " pairs AS (SELECT"
@@ -214,11 +199,10 @@ async def epds_first_latest(
 
 
 async def epds_by_birth_week(
-    conn: aiosqlite.Connection, since: datetime, until: datetime
+    tx: Tx, since: datetime, until: datetime
 ) -> list[tuple[int, int, int]]:
     """EPDS results of [since, until) as (weeks since her baby's birth, score, how many)."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT CAST((julianday(s.created_at) - julianday(m.baby_birth_date)) / 7 AS INTEGER)"
         " AS week, s.score, COUNT(*) FROM assessments s JOIN mothers m ON m.id = s.mother_id"
         " WHERE s.kind = 'epds' AND s.created_at >= ? AND s.created_at < ?"
@@ -238,9 +222,7 @@ class CheckinDays:
     days: list[int]
 
 
-async def checkin_days(
-    conn: aiosqlite.Connection, since: datetime, until: datetime, offset: int
-) -> CheckinDays:
+async def checkin_days(tx: Tx, since: datetime, until: datetime, offset: int) -> CheckinDays:
     """Per mother with a check-in in [since, until): her joining day and the distinct days she
     checked in, as days since 1970-01-01 in the clinic's calendar (``offset`` seconds from UTC).
 
@@ -248,8 +230,7 @@ async def checkin_days(
     index order, so SQLite de-duplicates each mother's days in a small tree instead of sorting
     millions of rows.
     """
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT (unixepoch(COALESCE(m.consent_at, m.created_at)) + ?) / 86400, g.days"
         " FROM (SELECT mother_id, group_concat(DISTINCT (unixepoch(created_at) + ?) / 86400)"
         f"   AS days FROM answers WHERE {MOOD} AND created_at >= ? AND created_at < ?"
@@ -264,13 +245,10 @@ async def checkin_days(
     )
 
 
-async def joining_days(
-    conn: aiosqlite.Connection, until: datetime, offset: int
-) -> list[tuple[int, int]]:
+async def joining_days(tx: Tx, until: datetime, offset: int) -> list[tuple[int, int]]:
     """(joining day, how many mothers) for the mothers who consented before ``until``; days
     as in :func:`checkin_days`."""
-    rows = await fetchall(
-        conn,
+    rows = await tx.fetchall(
         "SELECT (unixepoch(COALESCE(consent_at, created_at)) + ?) / 86400 AS day,"
         " COUNT(*) FROM mothers WHERE consent = 'given' AND COALESCE(consent_at, created_at) < ?"
         " GROUP BY day",

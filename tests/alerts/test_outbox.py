@@ -197,7 +197,8 @@ async def test_an_epds_alert_names_every_rule_it_met_and_the_item_scores(
     renderer = AlertRenderer(
         services.catalog.content, services.catalog.escalation, "en", services.config.zone
     )
-    text = await renderer.render(services.db.conn, alert)
+    async with services.db.reading() as tx:
+        text = await renderer.render(tx, alert)
     assert text.split("\n")[0] == "<b>🚨 URGENT — contact today</b>"
     assert "[epds_item10]" in text
     assert (

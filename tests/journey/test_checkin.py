@@ -274,9 +274,10 @@ async def test_the_staff_alert_lists_only_her_answers(chat: Chat, services: Serv
     renderer = AlertRenderer(
         services.catalog.content, services.catalog.escalation, "en", services.config.zone
     )
-    alert = await get_alert(services.db.conn, 1)
-    assert alert is not None
-    text = await renderer.render(services.db.conn, alert)
+    async with services.db.reading() as tx:
+        alert = await get_alert(tx, 1)
+        assert alert is not None
+        text = await renderer.render(tx, alert)
     recent = text[text.index("Recent answers:") : text.index("Her recent messages")]
     assert "• Mood (1 very low – 5 good): 1" in recent
     assert "• Safety question: yes" in recent

@@ -223,7 +223,8 @@ async def test_epds_3a_is_shown_to_staff_in_the_history_but_never_alerts(
     renderer = AlertRenderer(
         services.catalog.content, services.catalog.escalation, "en", services.config.zone
     )
-    alert = await get_alert(services.db.conn, 1)
-    assert alert is not None
-    text = await renderer.render(services.db.conn, alert)
+    async with services.db.reading() as tx:
+        alert = await get_alert(tx, 1)
+        assert alert is not None
+        text = await renderer.render(tx, alert)
     assert "EPDS history: 6 (10.03.2026, 3A 6 ⚠️)" in text

@@ -30,9 +30,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import iso
+from bot.storage.tx import Tx
 
 KYIV = ZoneInfo("Europe/Kyiv")
 SINCE = datetime(2026, 11, 23, tzinfo=KYIV)
@@ -88,9 +87,9 @@ MOODS = [
 ]
 
 
-async def seed(conn: aiosqlite.Connection) -> None:
+async def seed(tx: Tx) -> None:
     for mother_id, (name, username, joined) in MOTHERS.items():
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO mothers (id, chat_id, pseudonym, language, consent, consent_at, name,"
             " username, baby_birth_date, created_at, updated_at)"
             " VALUES (?, ?, ?, 'en', 'given', ?, ?, ?, ?, ?, ?)",
@@ -110,7 +109,7 @@ async def seed(conn: aiosqlite.Connection) -> None:
         status = "resolved" if done else "contacted" if contacted else "acknowledged"
         if ack is None:
             status = "open"
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO alerts (id, mother_id, pseudonym, priority, rule, detail, dedup_key,"
             " status, created_at, delivered_at, acknowledged_at, repeats)"
             " VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)",
@@ -136,20 +135,20 @@ async def seed(conn: aiosqlite.Connection) -> None:
         if done:
             actions.append(("Oksana (78)", "resolved", created + timedelta(days=1)))
         for actor, action, at in actions:
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO audit_log (actor, action, alert_id, subject, at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (actor, action, alert_id, f"m-{mother:04d}", iso(at)),
             )
     for mother, score, q10, at in SCREENINGS:
         items = {f"q{n}": 1 for n in range(1, 10)} | {"q10": q10}
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO assessments (mother_id, kind, score, items, created_at)"
             " VALUES (?, 'epds', ?, ?, ?)",
             (mother, score, json.dumps(items), iso(at)),
         )
     for mother, mood, at in MOODS:
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO answers (mother_id, flow, key, value, created_at)"
             " VALUES (?, 'checkin', 'mood', ?, ?)",
             (mother, json.dumps(mood), iso(at)),

@@ -17,6 +17,10 @@ class NoDatabase(OpsError):
     """There is no database file where the configuration says."""
 
 
+class UnreadableDatabase(OpsError):
+    """The file is there but SQLite cannot read it (not a database, damaged, locked)."""
+
+
 @contextlib.contextmanager
 def open_existing(path: Path, mode: str = "rw") -> Iterator[sqlite3.Connection]:
     """Open an existing database file; ``mode`` is ``rw`` or ``ro`` (read-only)."""

@@ -1,4 +1,4 @@
-"""SQL for the schedule: planning slots, claiming due ones, and the ``sends`` ledger.
+"""The schedule: planning slots, claiming due ones, one-off reminders and the ``sends`` ledger.
 
 Every query here reads a range of an index (``mothers_next_checkin``, ``mothers_remind``,
 ``mothers_unplanned``, ``sends_pending``), so a tick costs the same with 1,000 mothers or
@@ -8,14 +8,12 @@ Every query here reads a range of an index (``mothers_next_checkin``, ``mothers_
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import iso
+from bot.storage.tx import Row, Tx
 
 
 @dataclass(frozen=True)
@@ -58,15 +56,15 @@ SELECT m.id, m.chat_id, m.pseudonym, m.checkin_time, m.timezone, m.baby_birth_da
        (SELECT MAX(s.created_at) FROM assessments s
          WHERE s.mother_id = m.id AND s.kind = 'epds') AS last_epds_at,
        EXISTS (SELECT 1 FROM reminders r WHERE r.mother_id = m.id AND r.status = 'pending'
-                AND r.kind = 'epds_offer' AND r.due_at <= :now) AS epds_reminder
+                AND r.kind = 'epds_offer' AND r.due_at <= ?) AS epds_reminder
   FROM mothers m
- WHERE m.next_checkin_at <= :now
+ WHERE m.next_checkin_at <= ?
  ORDER BY m.next_checkin_at
- LIMIT :limit
+ LIMIT ?
 """
 
 
-def _slot(row: sqlite3.Row) -> SlotRow:
+def _slot(row: Row) -> SlotRow:
     mood = json.loads(row["last_mood"]) if row["last_mood"] else None
     return SlotRow(
         id=row["id"],
@@ -84,32 +82,29 @@ def _slot(row: sqlite3.Row) -> SlotRow:
     )
 
 
-async def due_slots(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[SlotRow]:
-    async with conn.execute(SLOT_QUERY, {"now": iso(now), "limit": limit}) as cursor:
-        return [_slot(row) for row in await cursor.fetchall()]
+async def due_slots(tx: Tx, now: datetime, limit: int) -> list[SlotRow]:
+    rows = await tx.fetchall(SLOT_QUERY, (iso(now), iso(now), limit))
+    return [_slot(row) for row in rows]
 
 
-async def unplanned(conn: aiosqlite.Connection, limit: int) -> list[sqlite3.Row]:
+async def unplanned(tx: Tx, limit: int) -> list[Row]:
     """Active, consented mothers without a planned slot (new, or settings changed)."""
-    async with conn.execute(
+    return await tx.fetchall(
         "SELECT id, checkin_time, timezone, last_prompt_local_date FROM mothers"
         " WHERE next_checkin_at IS NULL AND status = 'active' AND consent = 'given' LIMIT ?",
         (limit,),
-    ) as cursor:
-        return list(await cursor.fetchall())
+    )
 
 
-async def set_next(conn: aiosqlite.Connection, plans: list[tuple[str, int]]) -> None:
+async def set_next(tx: Tx, plans: list[tuple[str, int]]) -> None:
     """``plans``: (next slot as ISO UTC, mother id)."""
-    await conn.executemany("UPDATE mothers SET next_checkin_at = ? WHERE id = ?", plans)
+    await tx.executemany("UPDATE mothers SET next_checkin_at = ? WHERE id = ?", plans)
 
 
-async def move_slots(
-    conn: aiosqlite.Connection, moves: list[tuple[str, str | None, int, str | None, int]]
-) -> None:
+async def move_slots(tx: Tx, moves: list[tuple[str, str | None, int, str | None, int]]) -> None:
     """(next slot, remind at, journey step, local date used or None, mother id): each slot
     was used (that local date) or passed over (None); she moves on to the next one."""
-    await conn.executemany(
+    await tx.executemany(
         "UPDATE mothers SET next_checkin_at = ?, remind_at = ?, epds_step = ?,"
         " last_prompt_local_date = COALESCE(?, last_prompt_local_date) WHERE id = ?",
         moves,
@@ -117,43 +112,63 @@ async def move_slots(
 
 
 async def due_reminders(
-    conn: aiosqlite.Connection, now: datetime, limit: int
+    tx: Tx, now: datetime, limit: int
 ) -> list[tuple[int, datetime, str | None, str | None]]:
     """(mother id, remind_at, timezone, last_prompt_local_date) of reminders due now."""
-    async with conn.execute(
+    rows = await tx.fetchall(
         "SELECT id, remind_at, timezone, last_prompt_local_date FROM mothers"
         " WHERE remind_at <= ? ORDER BY remind_at LIMIT ?",
         (iso(now), limit),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
 
 
-async def clear_reminders(conn: aiosqlite.Connection, mother_ids: list[int]) -> None:
-    await conn.executemany(
+async def clear_reminders(tx: Tx, mother_ids: list[int]) -> None:
+    await tx.executemany(
         "UPDATE mothers SET remind_at = NULL WHERE id = ?", [(m,) for m in mother_ids]
     )
 
 
-async def consume_epds_reminders(conn: aiosqlite.Connection, mother_id: int, now: str) -> None:
-    await conn.execute(
+async def consume_epds_reminders(tx: Tx, mother_id: int, now: str) -> None:
+    await tx.execute(
         "UPDATE reminders SET status = 'done' WHERE mother_id = ? AND kind = 'epds_offer'"
         " AND status = 'pending' AND due_at <= ?",
         (mother_id, now),
     )
 
 
-async def add_sends(conn: aiosqlite.Connection, rows: list[tuple[int, str, str, str]]) -> int:
-    """Record messages to send, (mother id, kind, local date, due ISO); one per mother, kind
-    and day (a row that exists already is left alone). Returns how many are new."""
-    if not rows:
-        return 0
-    cursor = await conn.executemany(
-        "INSERT OR IGNORE INTO sends (mother_id, kind, local_date, due_at) VALUES (?, ?, ?, ?)",
-        rows,
+async def replace_reminder(tx: Tx, mother_id: int, kind: str, due: datetime, now: datetime) -> None:
+    """One pending reminder of ``kind`` at a time: a new one cancels the one waiting."""
+    await tx.execute(
+        "UPDATE reminders SET status = 'cancelled' WHERE mother_id = ? AND kind = ?"
+        " AND status = 'pending'",
+        (mother_id, kind),
     )
-    return max(0, cursor.rowcount)
+    await tx.execute(
+        "INSERT INTO reminders (mother_id, kind, due_at, created_at) VALUES (?, ?, ?, ?)",
+        (mother_id, kind, iso(due), iso(now)),
+    )
 
+
+async def add_sends(tx: Tx, rows: list[tuple[int, str, str, str]]) -> int:
+    """Record messages to send, (mother id, kind, local date, due ISO); one per mother, kind
+    and day (a row that exists already is left alone). Returns how many are new.
+
+    One multi-row INSERT per chunk rather than ``executemany``: the statement's row count is
+    how many were new, and a chunk is one hop to the driver."""
+    added = 0
+    for start in range(0, len(rows), SENDS_PER_INSERT):
+        chunk = rows[start : start + SENDS_PER_INSERT]
+        values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+        added += await tx.execute(
+            f"INSERT INTO sends (mother_id, kind, local_date, due_at) VALUES {values}"
+            " ON CONFLICT DO NOTHING",
+            [value for row in chunk for value in row],
+        )
+    return max(0, added)
+
+
+SENDS_PER_INSERT = 1000  # 4,000 parameters: under SQLite's 32,766 and PostgreSQL's 65,535
 
 SEND_COLUMNS = (
     "s.id, s.mother_id, m.chat_id, s.kind, s.local_date, s.due_at, s.status, m.pseudonym,"
@@ -162,7 +177,7 @@ SEND_COLUMNS = (
 )
 
 
-def _send(row: sqlite3.Row) -> SendRow:
+def _send(row: Row) -> SendRow:
     return SendRow(
         id=row[0],
         mother_id=row[1],
@@ -176,49 +191,45 @@ def _send(row: sqlite3.Row) -> SendRow:
     )
 
 
-async def pending_sends(conn: aiosqlite.Connection, limit: int) -> list[SendRow]:
-    async with conn.execute(
+async def pending_sends(tx: Tx, limit: int) -> list[SendRow]:
+    rows = await tx.fetchall(
         f"SELECT {SEND_COLUMNS} WHERE s.status = 'pending' ORDER BY s.due_at, s.id LIMIT ?",
         (limit,),
-    ) as cursor:
-        return [_send(row) for row in await cursor.fetchall()]
+    )
+    return [_send(row) for row in rows]
 
 
 async def mark_send(
-    conn: aiosqlite.Connection, send_id: int, status: str, now: datetime, reason: str | None = None
+    tx: Tx, send_id: int, status: str, now: datetime, reason: str | None = None
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE sends SET status = ?, reason = ?, sent_at = ? WHERE id = ?",
         (status, reason, iso(now) if status == "sent" else None, send_id),
     )
 
 
-async def mark_composed(conn: aiosqlite.Connection, send_id: int, now: datetime) -> None:
+async def mark_composed(tx: Tx, send_id: int, now: datetime) -> None:
     """Rendered, with the session it started, in the same transaction: if Telegram never
     confirms it (a crash mid-send), the next render knows that session is its own."""
-    await conn.execute("UPDATE sends SET composed_at = ? WHERE id = ?", (iso(now), send_id))
+    await tx.execute("UPDATE sends SET composed_at = ? WHERE id = ?", (iso(now), send_id))
 
 
-async def prune_sends(conn: aiosqlite.Connection, before: datetime) -> int:
+async def prune_sends(tx: Tx, before: datetime) -> int:
     """Finished rows older than a few days only ever answered "was this sent?" for that day."""
-    cursor = await conn.execute(
+    return await tx.execute(
         "DELETE FROM sends WHERE due_at < ? AND status != 'pending'", (iso(before),)
     )
-    return cursor.rowcount
 
 
-async def checked_in_since(conn: aiosqlite.Connection, mother_id: int, since: datetime) -> bool:
-    async with conn.execute(
+async def checked_in_since(tx: Tx, mother_id: int, since: datetime) -> bool:
+    row = await tx.fetchone(
         "SELECT 1 FROM answers WHERE mother_id = ? AND flow = 'checkin' AND created_at >= ?"
         " LIMIT 1",
         (mother_id, iso(since)),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    )
+    return row is not None
 
 
-async def session_updated_at(conn: aiosqlite.Connection, mother_id: int) -> datetime | None:
-    async with conn.execute(
-        "SELECT updated_at FROM sessions WHERE mother_id = ?", (mother_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+async def session_updated_at(tx: Tx, mother_id: int) -> datetime | None:
+    row = await tx.fetchone("SELECT updated_at FROM sessions WHERE mother_id = ?", (mother_id,))
     return datetime.fromisoformat(row[0]) if row else None
