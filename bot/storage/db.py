@@ -19,11 +19,11 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
-from bot.storage.tx import Dialect
+from bot.storage.tx import Dialect, Row
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -73,10 +73,10 @@ class SqliteTx:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return await _fetchall(self._conn, sql, params)
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return cast("list[Row]", await _fetchall(self._conn, sql, params))
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return await _fetchone(self._conn, sql, params)
 
 
@@ -162,13 +162,13 @@ class Database:
         finally:
             await conn.close()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.lock:
-            return await _fetchall(self.conn, sql, params)
+            return await self._tx.fetchall(sql, params)
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         async with self.lock:
-            return await _fetchone(self.conn, sql, params)
+            return await self._tx.fetchone(sql, params)
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too."""

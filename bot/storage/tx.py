@@ -10,7 +10,7 @@ Rows answer both ``row[0]`` and ``row["name"]`` (``sqlite3.Row`` and ``asyncpg.R
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
@@ -19,6 +19,10 @@ Dialect = Literal["sqlite", "postgres"]
 
 class Row(Protocol):
     def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
 
     def keys(self) -> Any: ...
 
