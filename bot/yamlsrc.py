@@ -37,7 +37,7 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YMap:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YMap:
         result = YMap(super().construct_mapping(node, deep=True))
         result.line = node.start_mark.line + 1
         result.key_lines = {
@@ -45,7 +45,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         }
         return result
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YList:
         result = YList(super().construct_sequence(node, deep=True))
         result.line = node.start_mark.line + 1
         return result
