@@ -66,19 +66,13 @@ class Catalog:
 def _lexicon(
     content_dir: Path, file: str = LEXICON_FILE, kind: str = "crisis"
 ) -> tuple[Detector | None, list[Problem]]:
-    from bot.safety.detector import CrisisDetector, validate_lexicon
+    from bot.safety.lexicon import CrisisDetector, validate_lexicon
 
     path = content_dir / file
-    errors = validate_lexicon(path, kind)
-    if errors:
-        return None, [_as_problem(error) for error in errors]
+    problems = validate_lexicon(path, kind)
+    if problems:
+        return None, problems
     return CrisisDetector.from_yaml(path, kind), []
-
-
-def _as_problem(error: str) -> Problem:
-    file, _, rest = error.partition(":")
-    line, _, message = rest.partition(":")
-    return Problem(file, int(line) if line.isdigit() else 1, message.strip() or error)
 
 
 def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, list[Problem]]:

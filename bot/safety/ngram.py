@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.safety.detector import matching_form
+from bot.safety.lexicon import matching_form
 from bot.safety.normalize import cyrillic_readings
 
 MODEL_FILE = Path(__file__).with_name("ngram_model.json")

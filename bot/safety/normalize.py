@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
 
 # Apostrophe look-alikes: right/left single quotes, modifier letter apostrophe, modifier turned
 # comma, grave accent, acute accent, prime, full-width apostrophe, single high-reversed-9 quote.
@@ -190,9 +190,13 @@ def cyrillic_readings(form: str) -> list[str]:
     if not _SLAVIC_MARKER.search(form):
         return []
     return [
-        _LATIN_WORD.sub(lambda m, table=table: _transliterate(m.group(), table), form)
+        _LATIN_WORD.sub(partial(_transliterate_match, table=table), form)
         for table in (_TRANSLIT_UK, _TRANSLIT_RU, _TRANSLIT_UK_OFFICIAL)
     ]
+
+
+def _transliterate_match(match: re.Match[str], table: tuple[tuple[str, str], ...]) -> str:
+    return _transliterate(match.group(), table)
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.safety.detector import DEFAULT_LEXICON, CrisisDetector
+from bot.safety.lexicon import DEFAULT_LEXICON, CrisisDetector
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.detector import messages
-from bot.safety.detector import (
+from bot.safety.lexicon import (
     CATEGORIES,
     DEFAULT_LEXICON,
     CrisisDetector,
@@ -294,32 +293,31 @@ def test_broken_lexicons_give_file_and_line(
     assert old in MINIMAL
     text = MINIMAL.replace(old, new, 1)
     path = write(tmp_path, text)
-    errors = validate_lexicon(path)
-    assert errors, "expected an error"
-    assert any(message in error for error in errors), errors
+    problems = validate_lexicon(path)
+    assert problems, "expected a problem"
+    assert any(message in problem.message for problem in problems), problems
     start = MINIMAL.index(old) + len(new) - len(new.lstrip())
     changed = text[:start].count("\n") + 1
-    lines = []
-    for error in errors:
-        file, line, rest = error.split(":", 2)
-        assert file == str(path)
-        assert rest.strip()
-        lines.append(int(line))
-    assert any(changed - 3 <= line <= changed + 2 for line in lines), (changed, errors)
+    for problem in problems:
+        assert problem.file == str(path)
+        assert problem.message.strip()
+    lines = [problem.line for problem in problems]
+    assert any(changed - 3 <= line <= changed + 2 for line in lines), (changed, problems)
     with pytest.raises(LexiconError) as raised:
         CrisisDetector.from_yaml(path)
-    assert raised.value.errors == errors
+    assert raised.value.problems == problems
 
 
 def test_not_yaml_at_all(tmp_path: Path) -> None:
     path = write(tmp_path, "categories: [\n  - oops: {\n")
-    [error] = validate_lexicon(path)
-    assert error.startswith(f"{path}:") and "not valid YAML" in error
+    [problem] = validate_lexicon(path)
+    assert problem.file == str(path) and "not valid YAML" in problem.message
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    [error] = validate_lexicon(tmp_path / "nope.yaml")
-    assert error.endswith("cannot read the lexicon: No such file or directory")
+    [problem] = validate_lexicon(tmp_path / "nope.yaml")
+    assert problem.line == 1
+    assert problem.message == "cannot read the lexicon: No such file or directory"
 
 
 def test_errors_name_the_file_relative_to_the_working_directory(
@@ -330,10 +328,10 @@ def test_errors_name_the_file_relative_to_the_working_directory(
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "crisis_lexicon.yaml").write_text(broken, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    errors = validate_lexicon(Path("content/crisis_lexicon.yaml"))
+    problems = validate_lexicon(Path("content/crisis_lexicon.yaml"))
     line = line_of(broken, "category: harm_babies")
-    assert f"content/crisis_lexicon.yaml:{line}: " in errors[0]
-    assert "unknown category 'harm_babies'" in errors[0]
+    assert str(problems[0]).startswith(f"content/crisis_lexicon.yaml:{line}: ")
+    assert "unknown category 'harm_babies'" in problems[0].message
 
 
 def test_every_category_has_an_english_and_ukrainian_label() -> None:
@@ -355,8 +353,7 @@ def test_twenty_thousand_characters_are_read_whole(detector: CrisisDetector, nam
     found. How fast these are is a benchmark figure (docs/performance.md), not a timed test.
     (Benign corpus messages run together can form a crisis across their seams, so only the
     crafted ones have a fixed answer.)"""
-    exhaustive = copy.copy(detector)
-    exhaustive._prefilter = False
+    exhaustive = CrisisDetector(detector.lexicon, prefilter=False)
     found = detector.detect(LONG[name])
     assert found == exhaustive.detect(LONG[name])
     expected = {"crisis at the very end": True, "concept words repeated": True}
@@ -372,8 +369,7 @@ POOL += [item["text"] for path in BLIND for item in blind(path)]
 @given(st.lists(st.sampled_from(POOL), min_size=1, max_size=80), st.text(max_size=30))
 def test_anchors_never_hide_a_match(detector: CrisisDetector, parts: list[str], noise: str) -> None:
     text = noise.join(parts)
-    exhaustive = copy.copy(detector)
-    exhaustive._prefilter = False
+    exhaustive = CrisisDetector(detector.lexicon, prefilter=False)
     assert detector.detect(text) == exhaustive.detect(text)
 
 
@@ -613,19 +609,20 @@ def test_broken_rules_give_file_and_line(tmp_path: Path, old: str, new: str, mes
     assert old in full
     text = full.replace(old, new, 1)
     path = write(tmp_path, text)
-    errors = validate_lexicon(path)
-    assert any(message in error for error in errors), errors
+    problems = validate_lexicon(path)
+    assert any(message in problem.message for problem in problems), problems
     changed = text[: full.index(old)].count("\n") + 1 + old.count("\n")
-    lines = [int(error.split(":", 2)[1]) for error in errors if message in error]
-    assert all(error.startswith(f"{path}:") for error in errors)
-    assert any(changed - 6 <= line <= changed + 2 for line in lines), (changed, errors)
+    lines = [problem.line for problem in problems if message in problem.message]
+    assert all(problem.file == str(path) for problem in problems)
+    assert any(changed - 6 <= line <= changed + 2 for line in lines), (changed, problems)
 
 
 def test_negated_needs_negators_for_the_language(tmp_path: Path) -> None:
     full = MINIMAL.replace("retractions:", RULES + "retractions:", 1)
     text = full.replace("  en-not: '(dont|never|not)'\n", "")
-    errors = validate_lexicon(write(tmp_path, text))
-    assert any("negated needs negators: a concept en-not" in error for error in errors), errors
+    problems = validate_lexicon(write(tmp_path, text))
+    message = "negated needs negators: a concept en-not"
+    assert any(message in problem.message for problem in problems), problems
 
 
 def test_rule_concepts_repeated_thousands_of_times(detector: CrisisDetector) -> None:
@@ -633,8 +630,7 @@ def test_rule_concepts_repeated_thousands_of_times(detector: CrisisDetector) -> 
     "every concept word, 20,000 characters" message."""
     text = LONG["concept words repeated"]
     assert detector.detect(text) is not None
-    exhaustive = copy.copy(detector)
-    exhaustive._prefilter = False
+    exhaustive = CrisisDetector(detector.lexicon, prefilter=False)
     defused = text.replace("die", "dine").replace("померти", "помити")
     assert detector.detect(defused) == exhaustive.detect(defused)
 
@@ -658,10 +654,11 @@ def test_ignore_negation_counts_negated_words_too(tmp_path: Path) -> None:
     )
     assert detector.detect("i dont want to be dead") is not None
     both = text.replace("    negated: [wish]\n", "    negated: [wish]\n    ignore_negation: true\n")
-    errors = validate_lexicon(
+    problems = validate_lexicon(
         write(tmp_path, MINIMAL.replace("retractions:", both + "retractions:", 1))
     )
-    assert any("ignore_negation must be true or false, and not with negated" in e for e in errors)
+    message = "ignore_negation must be true or false, and not with negated"
+    assert any(message in problem.message for problem in problems)
 
 
 @pytest.mark.parametrize(
@@ -817,5 +814,7 @@ def test_indirect_families_near_misses(detector: CrisisDetector, text: str) -> N
 
 
 def test_a_word_list_shared_by_two_languages_is_compiled_once(detector: CrisisDetector) -> None:
-    concepts = {concept.key: concept for rule in detector._rules for concept in rule.concepts}
+    concepts = {
+        concept.key: concept for rule in detector.lexicon.rules for concept in rule.concepts
+    }
     assert concepts["uk:take_baby"].compiled is concepts["ru:take_baby"].compiled
