@@ -28,15 +28,22 @@ ESCALATION_FILE = "escalation.yaml"
 
 
 class CrisisMatchLike(Protocol):
-    category: str
-    entry_id: str
-    language: str
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def entry_id(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
 
 
 class Detector(Protocol):
     def detect(self, text: str) -> CrisisMatchLike | None: ...
 
     def is_retraction(self, text: str) -> bool: ...
+
+    def judged_benign(self, text: str) -> bool: ...
 
 
 class Scorer(Protocol):

@@ -149,11 +149,12 @@ def load_escalation(path: Path) -> tuple[Escalation | None, list[Problem]]:
     file = display_path(path)
     if not isinstance(data, YMap):
         return None, [Problem(file, 1, "expected 'thresholds' and 'rules'")]
-    raw_thresholds = data.get("thresholds") or {}
+    raw_thresholds = data.get("thresholds") or YMap()
     thresholds: dict[str, float] = {}
     for name, value in raw_thresholds.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(file, raw_thresholds.line_of(name), f"{name} must be a number"))
+            line = raw_thresholds.line_of(name) if isinstance(raw_thresholds, YMap) else data.line
+            problems.append(Problem(file, line, f"{name} must be a number"))
         else:
             thresholds[str(name)] = value
     rules = []

@@ -79,9 +79,8 @@ class NgramModel:
 
     def top_grams(self, text: str, count: int = 5) -> list[str]:
         """The n-grams of ``text`` that weighed most towards concern (shown to staff)."""
-        ranked = sorted(
-            (g for g in grams(text) if self.weights.get(g, 0) > 0), key=self.weights.get
-        )
+        weights = self.weights
+        ranked = sorted((g for g in grams(text) if weights.get(g, 0) > 0), key=lambda g: weights[g])
         return ranked[::-1][:count]
 
 

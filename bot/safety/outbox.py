@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.clock import parse_iso, utcnow
 from bot.content.promises import clinic_variables_at, situation_of
@@ -61,11 +62,11 @@ STAFF_KINDS = ("staff_alert", "alert_repeat")
 
 
 def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, 0.5 * 2 ** min(attempts, 10))
+    return float(min(MAX_BACKOFF, 0.5 * 2 ** min(attempts, 10)))
 
 
 def unreachable_backoff(attempts: int) -> float:
-    return min(UNREACHABLE_CAP, UNREACHABLE_BACKOFF * 2 ** min(attempts, 10))
+    return float(min(UNREACHABLE_CAP, UNREACHABLE_BACKOFF * 2 ** min(attempts, 10)))
 
 
 class OutboxWorker:
@@ -147,11 +148,11 @@ class OutboxWorker:
             for item in items:
                 task = asyncio.create_task(self._deliver_safely(item))
                 self._in_flight[item.id] = task
-                task.add_done_callback(lambda _, item_id=item.id: self._finished(item_id))
+                task.add_done_callback(partial(self._finished, item.id))
                 started.append(task)
             return started
 
-    def _finished(self, item_id: int) -> None:
+    def _finished(self, item_id: int, _task: object = None) -> None:
         self._in_flight.pop(item_id, None)
         self.wake()
 

@@ -56,8 +56,13 @@ def to_incoming(update: Update, codec: CallbackCodec) -> Incoming | None:
         query = update.callback_query
         ref = codec.decode(query.data)
         message_id = query.message.message_id if query.message else None
-        kind = "button" if ref is not None else "invalid_button"
-        return Incoming(sender, kind, button=ref, update_id=update.update_id, message_id=message_id)
+        if ref is None:
+            return Incoming(
+                sender, "invalid_button", update_id=update.update_id, message_id=message_id
+            )
+        return Incoming(
+            sender, "button", button=ref, update_id=update.update_id, message_id=message_id
+        )
     if update.edited_message is not None:
         text = update.edited_message.text or update.edited_message.caption or ""
         return Incoming(sender, "other", text=text, other="edited", update_id=update.update_id)
