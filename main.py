@@ -18,7 +18,8 @@ from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.ops.commands import cmd_backup, cmd_report, cmd_restore, cmd_status
 from bot.ops.runlock import AlreadyRunning, run_lock
-from bot.services import Catalog, Services, load_catalog, validate_all
+from bot.runtime import load_catalog, validate
+from bot.services import Catalog, Services
 from bot.yamlsrc import ValidationFailed
 
 log = logging.getLogger("poruch.main")
@@ -36,7 +37,7 @@ BANNER = (
 
 
 def cmd_check(config: Config) -> int:
-    _, problems = validate_all(config.dialogs_dir, config.content_dir)
+    _, problems = validate(config.dialogs_dir, config.content_dir)
     for problem in problems:
         print(problem)
     if problems:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
-from bot.services import Catalog, Services, load_catalog
+from bot.runtime import load_catalog
+from bot.services import Catalog, Services
 from tests.fakeapi import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
