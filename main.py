@@ -18,7 +18,8 @@ from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.ops.commands import cmd_backup, cmd_report, cmd_restore, cmd_status
 from bot.ops.runlock import AlreadyRunning, run_lock
-from bot.services import Catalog, Services, load_catalog, validate_all
+from bot.runtime import load_catalog, validate
+from bot.services import Catalog, Services
 from bot.yamlsrc import ValidationFailed
 
 log = logging.getLogger("poruch.main")
@@ -36,7 +37,7 @@ BANNER = (
 
 
 def cmd_check(config: Config) -> int:
-    _, problems = validate_all(config.dialogs_dir, config.content_dir)
+    _, problems = validate(config.dialogs_dir, config.content_dir)
     for problem in problems:
         print(problem)
     if problems:
@@ -114,13 +115,15 @@ def beside_main(config: Config) -> Config:
     """``python /opt/poruch/main.py`` from another directory still finds the shipped flows and
     content: a relative folder missing here is looked up beside this file."""
     here = Path(__file__).resolve().parent
-    folders = {"dialogs_dir": config.dialogs_dir, "content_dir": config.content_dir}
-    found = {
-        name: here / folder
-        for name, folder in folders.items()
-        if not folder.is_absolute() and not folder.is_dir() and (here / folder).is_dir()
-    }
-    return replace(config, **found) if found else config
+
+    def located(folder: Path) -> Path:
+        if folder.is_absolute() or folder.is_dir() or not (here / folder).is_dir():
+            return folder
+        return here / folder
+
+    return replace(
+        config, dialogs_dir=located(config.dialogs_dir), content_dir=located(config.content_dir)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,8 @@ from typing import Any
 
 from bot.clock import iso
 from bot.config import Config
-from bot.services import Catalog, Services, load_catalog
+from bot.runtime import load_catalog
+from bot.services import Catalog, Services
 
 ROOT = Path(__file__).resolve().parents[1]
 ZONES = (  # (zone, share): several zones, most mothers in Ukraine

@@ -26,8 +26,8 @@ from benchmarks import common
 from bot.clock import iso, parse_iso
 from bot.config import QuietHours
 from bot.conversation.messages import Outgoing
-from bot.conversation.service import Conversation
 from bot.pacing import VirtualClock
+from bot.runtime import build_runtime
 from bot.scheduling.claim import claim_reminders, claim_slots
 from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.scheduler import Scheduler
@@ -83,14 +83,13 @@ async def real_window(services: Services, seconds: float) -> dict:
     with ApiProcess() as api:
         bot = Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url)
         await bot.initialize()
-        sender = Sender(TelegramTransport(bot, CallbackCodec(new_secret())), 30.0)
         t0 = time.monotonic()
-        scheduler = Scheduler(
+        runtime = build_runtime(
             services,
-            Conversation(services),
-            sender,
+            TelegramTransport(bot, CallbackCodec(new_secret())),
             clock=lambda: WAVE + timedelta(seconds=time.monotonic() - t0),
         )
+        sender, scheduler = runtime.sender, runtime.scheduler
         urgent: list[float] = []
         feeder = asyncio.create_task(_keep_fed(scheduler, t0 + seconds))
         while time.monotonic() - t0 < seconds:
@@ -187,7 +186,7 @@ async def main(count: int, window: float) -> dict:
         services = await common.services(path, cat, quiet_hours=quiet)
         common.insert_mothers(path, count, DAY_START - timedelta(days=1))
         baseline_rss = common.peak_rss_mb()
-        scheduler = Scheduler(services, Conversation(services), Sender(_Null()))
+        scheduler = build_runtime(services, _Null()).scheduler  # for its policy
         result = {"mothers": count, "baseline_rss_mb": baseline_rss}
         result |= await plan_and_claim(services, scheduler, WAVE)
         result |= await real_window(services, window)

@@ -1,7 +1,9 @@
 """Everything the bot needs, loaded and validated once: configuration, content, flows, rules.
 
 ``main.py check`` and start-up share :func:`validate_all`, so the bot refuses to start on exactly
-the problems ``check`` reports, each with file and line.
+the problems ``check`` reports, each with file and line. The names of the actions a flow may
+``call`` are handed in by the composition root (``bot/runtime.py``): this module knows the data,
+not the conversation that acts on it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from typing import Any, Protocol
 
 from bot.config import Config
 from bot.content import Content, load_content
-from bot.conversation.host_calls import HOST_CALLS
 from bot.engine import Engine, Flow, load_flows
 from bot.engine.steps.asking import AskingStep
 from bot.safety.escalation import Escalation, Rule, check_conditions, load_escalation
 from bot.safety.staff_chats import StaffChats
 from bot.storage import Database
-from bot.yamlsrc import Problem, ValidationFailed
+from bot.yamlsrc import Problem
 
 LEXICON_FILE = "crisis_lexicon.yaml"
 DISTRESS_FILE = "distress_lexicon.yaml"
@@ -82,9 +83,12 @@ def _lexicon(
     return CrisisDetector.from_yaml(path, kind), []
 
 
-def validate_all(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, list[Problem]]:
+def validate_all(
+    dialogs_dir: Path, content_dir: Path, host_calls: frozenset[str]
+) -> tuple[Catalog | None, list[Problem]]:
+    """Every problem in the YAML; ``host_calls`` are the names a flow's ``call:`` may use."""
     content, problems = load_content(content_dir)
-    flows, flow_problems = load_flows(dialogs_dir, content, frozenset(HOST_CALLS))
+    flows, flow_problems = load_flows(dialogs_dir, content, host_calls)
     escalation, rule_problems = load_escalation(content_dir / ESCALATION_FILE)
     detector, lexicon_problems = _lexicon(content_dir)
     distress, distress_problems = _lexicon(content_dir, DISTRESS_FILE, "distress")
@@ -124,13 +128,6 @@ def _answer_values(flows: dict[str, Flow], rule: Rule) -> list[Any]:
     return values
 
 
-def load_catalog(config: Config) -> Catalog:
-    catalog, problems = validate_all(config.dialogs_dir, config.content_dir)
-    if catalog is None:
-        raise ValidationFailed(problems)
-    return catalog
-
-
 @dataclass
 class Services:
     config: Config
@@ -140,8 +137,7 @@ class Services:
     staff_chats: StaffChats = field(default_factory=StaffChats)
 
     @classmethod
-    async def start(cls, config: Config, catalog: Catalog | None = None) -> Services:
-        catalog = catalog or load_catalog(config)
+    async def start(cls, config: Config, catalog: Catalog) -> Services:
         db = await Database.open(config.database_path)
         return cls(config, db, catalog, catalog.engine, await StaffChats.load(db))
 

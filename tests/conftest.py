@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.config import Config
-from bot.services import Catalog, Services, load_catalog
+from bot.runtime import load_catalog
+from bot.services import Catalog, Services
 from bot.storage.postgres import PgStore
 from tests.fakeapi import FakeBotApi
 from tests.pgserver import (

@@ -1,14 +1,18 @@
 """Named host actions that flows may ``call``: things only the service can do (consent, data).
 
-A flow's ``call: name`` is checked against this registry by ``main.py check``; each action is a
-small coroutine taking the turn it runs in and returning the messages it produces.
+A flow's ``call: name`` is checked against this registry by ``main.py check`` (the composition
+root, ``bot/runtime.py``, hands :data:`HOST_CALL_NAMES` to validation); each action is a small
+coroutine taking the turn it runs in and returning the messages it produces. The registry is
+one table at the end of this file, written out: what a flow may call is read in one place, and
+nothing depends on which module happened to be imported first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
+from bot.conversation import journey_calls
 from bot.conversation.messages import Outgoing
 from bot.storage import erase, mothers
 
@@ -16,18 +20,8 @@ if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 HostCall = Callable[["Turn"], Awaitable[list[Outgoing]]]
-HOST_CALLS: dict[str, HostCall] = {}
 
 
-def host_call(name: str) -> Callable[[HostCall], HostCall]:
-    def register(function: HostCall) -> HostCall:
-        HOST_CALLS[name] = function
-        return function
-
-    return register
-
-
-@host_call("give_consent")
 async def give_consent(turn: Turn) -> list[Outgoing]:
     """From here on her answers are stored; Telegram names are kept so staff know who she is."""
     sender = turn.incoming.sender
@@ -47,7 +41,6 @@ async def give_consent(turn: Turn) -> list[Outgoing]:
     return []
 
 
-@host_call("decline_consent")
 async def decline_consent(turn: Turn) -> list[Outgoing]:
     """Store nothing about her but the fact that she declined, so the bot does not nag.
 
@@ -63,19 +56,16 @@ async def decline_consent(turn: Turn) -> list[Outgoing]:
     return []
 
 
-@host_call("pause")
 async def pause(turn: Turn) -> list[Outgoing]:
     await mothers.update(turn.tx, turn.mother_id, turn.now, status="paused")
     return []
 
 
-@host_call("resume")
 async def resume(turn: Turn) -> list[Outgoing]:
     await mothers.update(turn.tx, turn.mother_id, turn.now, status="active")
     return []
 
 
-@host_call("care_team_note")
 async def care_team_note(turn: Turn) -> list[Outgoing]:
     """After an answer or a result that wrote a routine alert (a questionnaire total of 13 or
     more, a second 10–12 in a row): when the care team will be in touch, in the clinic's hours
@@ -86,5 +76,16 @@ async def care_team_note(turn: Turn) -> list[Outgoing]:
     return [Outgoing(turn.chat_id, turn.text("clinic.care_team.routine_note"))]
 
 
-# The journey's actions (/learn, /mood, /export, /delete) register themselves when imported.
-from bot.conversation import journey_calls  # noqa: E402, F401
+HOST_CALLS: Mapping[str, HostCall] = {
+    "give_consent": give_consent,
+    "decline_consent": decline_consent,
+    "pause": pause,
+    "resume": resume,
+    "care_team_note": care_team_note,
+    # The journey's: /learn, /mood, /export, /delete.
+    "learn_next": journey_calls.learn_next,
+    "mood_chart": journey_calls.show_mood_chart,
+    "export_my_data": journey_calls.export_my_data,
+    "erase_my_data": journey_calls.erase_my_data,
+}
+HOST_CALL_NAMES = frozenset(HOST_CALLS)

@@ -17,7 +17,7 @@ from bot.conversation.escalate import on_crisis_text
 from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
-from bot.conversation.staff import STAFF_COMMANDS, StaffDesk
+from bot.conversation.staff import StaffDesk
 from bot.conversation.turn import Turn, language_for
 from bot.engine import (
     ButtonInput,
@@ -60,7 +60,10 @@ class Conversation:
         }
         # Our own command names, typed alone, are not her words ("/checkin" needs no screening).
         self.own_commands = (
-            frozenset(self.flow_by_command) | BUILTIN_COMMANDS | STAFF_COMMANDS | {START_COMMAND}
+            frozenset(self.flow_by_command)
+            | BUILTIN_COMMANDS
+            | frozenset(self.staff.commands)
+            | {START_COMMAND}
         )
 
     async def handle(self, incoming: Incoming, now: datetime | None = None) -> list[Outgoing]:
@@ -202,7 +205,7 @@ class Conversation:
             turn.say("ui.cancelled")
         elif command in self.flow_by_command:
             await self.start_flow(turn, self.flow_by_command[command])
-        elif command in STAFF_COMMANDS:
+        elif command in self.staff.commands:
             turn.say("staff.not_staff")
         else:
             turn.say("ui.unknown_command")

@@ -7,6 +7,7 @@ nothing changes. Every action is written to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.conversation.messages import Incoming, Outgoing, one_per_row
@@ -16,9 +17,9 @@ from bot.services import Services
 from bot.storage import alerts, mothers
 from bot.storage.tx import Tx
 
-# The one list of staff commands: the service refuses them in a mother's chat from here too.
-STAFF_COMMANDS = frozenset({"alerts", "case", "report", "caseload"})
 CASE_MESSAGES = 8  # her last messages shown by /case
+
+StaffCommand = Callable[[Incoming, datetime], Awaitable[list[Outgoing]]]
 
 
 class StaffDesk:
@@ -32,6 +33,14 @@ class StaffDesk:
             config.zone,
         )
         self.reports = StaffReports(services)
+        # The one list of staff commands: each name with what it runs. The service refuses
+        # these names in a mother's chat and does not screen them as her words, from here too.
+        self.commands: dict[str, StaffCommand] = {
+            "alerts": self._open_alerts,
+            "case": self._case_command,
+            "report": self._report,
+            "caseload": self._caseload,
+        }
 
     @property
     def chats(self) -> set[int]:
@@ -67,7 +76,7 @@ class StaffDesk:
             await self.services.staff_chats.follow(self.services.db, old, new, now)
             return []
         staff_action = incoming.kind == "button" or (
-            incoming.kind == "command" and incoming.command in STAFF_COMMANDS
+            incoming.kind == "command" and incoming.command in self.commands
         )
         if not staff_action:
             return []  # ordinary chatter in the staff chat is not for the bot
@@ -75,13 +84,15 @@ class StaffDesk:
             return self._refusal(incoming)
         if incoming.kind == "button":
             return await self._press(incoming, now)
-        chat = incoming.sender.chat_id
-        if incoming.command == "alerts":
-            return await self._open_alerts(incoming)
-        if incoming.command == "report":
-            return await self.reports.report(chat, incoming.args, now)
-        if incoming.command == "caseload":
-            return await self.reports.caseload(chat, now)
+        return await self.commands[incoming.command](incoming, now)
+
+    async def _report(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
+        return await self.reports.report(incoming.sender.chat_id, incoming.args, now)
+
+    async def _caseload(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
+        return await self.reports.caseload(incoming.sender.chat_id, now)
+
+    async def _case_command(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         return await self._case(incoming)
 
     async def _retry_pending(self, now: datetime) -> None:
@@ -125,7 +136,7 @@ class StaffDesk:
             )
         ]
 
-    async def _open_alerts(self, incoming: Incoming) -> list[Outgoing]:
+    async def _open_alerts(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         async with self.services.db.transaction() as tx:
             found = await alerts.open_alerts(tx)
             if not found:

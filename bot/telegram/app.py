@@ -1,8 +1,10 @@
-"""Wiring python-telegram-bot to the conversation service.
+"""The Telegram adapter: python-telegram-bot in front of the runtime (``bot/runtime.py``).
 
 PTB only routes updates here: dialog state lives in the database, not in a ConversationHandler,
 because a flow must be startable from a scheduled job and survive a restart. Long polling never
-drops pending updates: a message sent while the bot was down may be a crisis message.
+drops pending updates: a message sent while the bot was down may be a crisis message. This
+module builds PTB's side (the application, its HTTP pools, the callback codec) and the Telegram
+transport, and hands that transport to :func:`build_runtime`; it constructs no service itself.
 """
 
 from __future__ import annotations
@@ -15,18 +17,14 @@ import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import partial
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.clock import utcnow
 from bot.content import Content, pick
-from bot.conversation.service import Conversation
 from bot.engine import Flow
-from bot.safety.outbox import OutboxWorker
-from bot.scheduling.scheduler import Scheduler
-from bot.sender import MAX_IN_FLIGHT, Lane, Outcome, Sender, SenderTransport
+from bot.runtime import Runtime, build_runtime
+from bot.sender import MAX_IN_FLIGHT
 from bot.services import Services
 from bot.storage import kv
 from bot.telegram.callbacks import SECRET_KEY, CallbackCodec, new_secret
@@ -38,7 +36,6 @@ from bot.telegram.webhook import start_updates
 
 log = logging.getLogger("poruch.telegram")
 GIL_SWITCH_SECONDS = 0.0005
-SHUTDOWN_DRAIN_SECONDS = 10.0  # replies and alerts under way; scheduled rows wait in the db
 # httpcore checks every pooled connection (a poll() each when idle) on every request, so PTB's
 # 256 would cost more than it gives: the sender's requests plus as many button answers.
 REQUEST_POOL_SIZE = 2 * MAX_IN_FLIGHT
@@ -46,26 +43,20 @@ POOL_TIMEOUT_SECONDS = 10.0  # a burst of button answers waits for a connection,
 
 
 class TelegramBot:
-    """The running bot: PTB application, conversation service and the outbox worker."""
+    """PTB's application in front of the runtime: updates in as ``Incoming``, replies out."""
 
-    def __init__(self, services: Services, application: Application, codec: CallbackCodec) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, application: Application, codec: CallbackCodec) -> None:
+        self.runtime = runtime
         self.application = application
         self.codec = codec
-        self.transport = TelegramTransport(application.bot, codec)
-        self.sender = Sender(self.transport, services.config.send_rate_per_second)
-        self.worker = OutboxWorker(services, SenderTransport(self.sender))
-        self.conversation = Conversation(services, on_alert=self.worker.wake)
-        self.scheduler = Scheduler(
-            services, self.conversation, self.sender, on_alert=self.worker.wake
-        )
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert isinstance(update, Update)
         incoming = to_incoming(update, self.codec)
-        replies = await self.conversation.handle(incoming) if incoming is not None else []
+        conversation = self.runtime.conversation
+        replies = await conversation.handle(incoming) if incoming is not None else []
         if update.callback_query is not None:
             notice = next((r.notice for r in replies if r.notice), None)
             if incoming is not None and incoming.kind == "invalid_button" and replies:
@@ -73,17 +64,7 @@ class TelegramBot:
             # Not awaited: the next update is handled meanwhile. PTB tracks the task, waits
             # for it on stop and hands a failure to on_error.
             context.application.create_task(update.callback_query.answer(text=notice), update)
-        for reply in replies:
-            if reply.text or reply.photo is not None or reply.document is not None:
-                self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
-
-    async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
-        """Replies are queued, not awaited, so the next update is handled meanwhile; the
-        sender keeps them in order per chat, retries 429s and reports how each ended."""
-        if outcome.status == "unreachable":
-            await self.conversation.mark_blocked(chat_id, utcnow())
-        elif outcome.status == "failed":
-            log.warning("reply_not_delivered")
+        self.runtime.submit(replies)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error's type and where it happened, never its message or the update."""
@@ -94,8 +75,9 @@ class TelegramBot:
         log.error("update_failed error=%s where=%s", type(error).__name__, frames)
 
     async def set_commands(self) -> None:
-        content = self.services.catalog.content
-        flows = [f for f in self.services.catalog.flows.values() if f.command and f.description]
+        catalog = self.runtime.services.catalog
+        content = catalog.content
+        flows = [f for f in catalog.flows.values() if f.command and f.description]
         for lang, codes in (("en", (None,)), ("uk", ("uk", "ru"))):
             commands = [
                 BotCommand(f.command, _describe(content, f, lang)) for f in flows if f.command
@@ -133,16 +115,18 @@ async def build_bot(services: Services) -> TelegramBot:
         .build()
     )
     track_groups(application, services.db)
-    secret = await kv.get_or_create(services.db, SECRET_KEY, new_secret)
-    return TelegramBot(services, application, CallbackCodec(secret))
+    codec = CallbackCodec(await kv.get_or_create(services.db, SECRET_KEY, new_secret))
+    runtime = build_runtime(services, TelegramTransport(application.bot, codec))
+    return TelegramBot(runtime, application, codec)
 
 
 async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or SIGTERM/SIGINT): take updates, answer, deliver alerts.
 
     Updates come by long polling, or by webhook when ``BOT_WEBHOOK_URL`` is set. On stop, no new
-    updates are taken, PTB's ``Application.stop`` lets the updates in flight finish, the outbox
-    worker finishes the attempt it is making; the caller then closes the database.
+    updates are taken, PTB's ``Application.stop`` lets the updates in flight finish, then the
+    runtime closes (``Runtime.close``: the outbox worker finishes the attempt it is making); the
+    caller then closes the database.
     """
     stop = stop or asyncio.Event()
     # aiosqlite answers from its own thread, which needs the GIL back from the event loop; at
@@ -154,19 +138,13 @@ async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None
             await bot.set_commands()
             await bot.application.start()
             mode = await start_updates(bot.application, services)
-            worker = asyncio.create_task(bot.worker.run_forever(stop))
-            schedule = asyncio.create_task(bot.scheduler.run_forever(stop))
+            bot.runtime.start()
             log.info("bot_started mode=%s", mode)
             await stop.wait()
             assert bot.application.updater is not None
             await bot.application.updater.stop()
             await bot.application.stop()
-            await worker
-            await schedule
-            bot.sender.discard(Lane.SCHEDULED)
-            if not await bot.sender.drain(SHUTDOWN_DRAIN_SECONDS):
-                log.warning("sender_not_drained")
-            await bot.sender.close()
+            await bot.runtime.close()
     log.info("bot_stopped")
 
 

@@ -1,8 +1,9 @@
 """``python main.py chat``: one mother talking to the bot in this terminal.
 
-It runs the same conversation service, flows and database as Telegram; buttons are shown
-numbered (type the number), and staff alerts print here, marked as such, through the same
-durable outbox the Telegram staff chat uses.
+It runs the same runtime (``bot/runtime.py``), flows and database as Telegram, the scheduler
+included: her daily check-in prints here when its minute comes. Buttons are shown numbered (type
+the number), and staff alerts print here, marked as such, through the same durable outbox the
+Telegram staff chat uses.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation.messages import Button, Incoming, Outgoing, Sender
-from bot.conversation.service import Conversation
-from bot.safety.outbox import OutboxWorker
+from bot.runtime import build_runtime
+from bot.scheduling.scheduler import TICK_SECONDS
 from bot.services import Services
 
 LOCAL_CHAT_ID = 1
@@ -72,16 +73,21 @@ def parse_line(line: str, transport: TerminalTransport, sender: Sender) -> Incom
     return Incoming(sender, "text", text=text)
 
 
-async def run_chat(services: Services, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_chat(
+    services: Services,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    tick_seconds: float = TICK_SECONDS,
+) -> None:
+    """Her lines in until end of input. Each line's replies are printed before the next line
+    is read, so a number typed next presses one of their buttons; staff alerts the line wrote
+    are printed right after them."""
     if services.config.staff_chat_id is None:
         services.config = replace(services.config, staff_chat_id=LOCAL_STAFF_CHAT_ID)
     staff_chat = services.config.staff_chat_id
     assert staff_chat is not None
     transport = TerminalTransport(out, staff_chat)
-    conversation = Conversation(services)
-    worker = OutboxWorker(services, transport)
-    stop = asyncio.Event()
-    worker_task = asyncio.create_task(worker.run_forever(stop))
+    runtime = build_runtime(services, transport, tick_seconds=tick_seconds)
     sender = Sender(
         chat_id=LOCAL_CHAT_ID, user_id=LOCAL_CHAT_ID, first_name="Local", language_code="uk"
     )
@@ -89,6 +95,7 @@ async def run_chat(services: Services, stdin: TextIO = sys.stdin, out: TextIO = 
         "Poruch terminal chat. Type /start to begin, a number to press a button, Ctrl-D to quit.\n"
     )
     out.flush()
+    runtime.start()
     try:
         while True:
             line = await asyncio.to_thread(stdin.readline)
@@ -96,9 +103,8 @@ async def run_chat(services: Services, stdin: TextIO = sys.stdin, out: TextIO = 
                 break
             if not line.strip():
                 continue
-            for reply in await conversation.handle(parse_line(line, transport, sender)):
-                await transport.deliver(reply)
-            await worker.run_once()
+            for reply in await runtime.conversation.handle(parse_line(line, transport, sender)):
+                await runtime.sender.send(reply)
+            await runtime.worker.run_once()
     finally:
-        stop.set()
-        await worker_task
+        await runtime.close()

@@ -69,6 +69,25 @@ async def test_alerts_and_case_commands_only_in_staff_chat(services: Services) -
     assert "only for the clinic's care team" in refusal.text
 
 
+async def test_each_staff_command_runs_its_own_action_and_is_refused_to_a_mother(
+    services: Services,
+) -> None:
+    """One list of staff commands: a name in it runs its own action (a name known to the
+    refusal but not to the dispatch would silently run /case), and each is refused to her."""
+    await consented_mother(services)
+    await crisis(services)
+    conversation = Conversation(services)
+    usage = services.catalog.content.text("staff.case_usage", "en")
+    assert set(conversation.staff.commands) == {"alerts", "case", "report", "caseload"}
+    for name in conversation.staff.commands:
+        replies = await conversation.handle(Incoming(NURSE, "command", command=name), T0)
+        assert replies, name
+        assert (replies[0].text == usage) == (name == "case"), name
+        assert name in conversation.own_commands
+        [refusal] = await conversation.handle(Incoming(MOTHER, "command", command=name), T0)
+        assert "only for the clinic's care team" in refusal.text, name
+
+
 async def test_chatter_in_staff_chat_is_ignored(services: Services) -> None:
     talk = Incoming(NURSE, "text", text="who is on call today?")
     assert await Conversation(services).handle(talk, T0) == []

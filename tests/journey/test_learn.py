@@ -10,7 +10,8 @@ import pytest
 
 from bot.content import Content
 from bot.content.snippets import Snippet, snippet_text, snippets, topics
-from bot.services import Catalog, Services, validate_all
+from bot.runtime import validate
+from bot.services import Catalog, Services
 from tests.journey.conftest import LANGS, Chat, rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +126,7 @@ async def test_topic_buttons_fit_telegram_callback_data(services: Services) -> N
 
 
 def test_check_refuses_a_snippet_without_both_languages(tmp_path: Path) -> None:
-    """``main.py check`` (validate_all) checks every snippet in both languages, with its line."""
+    """``main.py check`` (validate) checks every snippet in both languages, with its line."""
     content_dir = tmp_path / "content"
     shutil.copytree(ROOT / "content", content_dir)
     path = content_dir / "snippets.yaml"
@@ -133,7 +134,7 @@ def test_check_refuses_a_snippet_without_both_languages(tmp_path: Path) -> None:
     first = source[: source.index("  - id: ")].count("\n") + 1
     line = source[: source.index("      uk: >-")].count("\n") + 1
     path.write_text(source.replace("      uk: >-", "      ru: >-", 1), encoding="utf-8")
-    catalog, problems = validate_all(ROOT / "dialogs", content_dir)
+    catalog, problems = validate(ROOT / "dialogs", content_dir)
     assert catalog is None
     found = [str(p) for p in problems if p.file.endswith("snippets.yaml")]
     assert any("missing 'uk' translation" in p for p in found), found

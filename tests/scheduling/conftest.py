@@ -1,5 +1,5 @@
-"""A scheduler on a controlled clock: ``harness.run(at)`` is one tick at ``at``, then the sender
-drains on a virtual clock, so a day of prompts takes milliseconds and nothing sleeps."""
+"""The bot's runtime on a controlled clock: ``harness.run(at)`` is one tick at ``at``, then the
+sender drains on a virtual clock, so a day of prompts takes milliseconds and nothing sleeps."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import RetryLater, Unreachable
 from bot.pacing import VirtualClock
+from bot.runtime import build_runtime
 from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.scheduler import Scheduler, TickReport
 from bot.sender import Sender
@@ -63,11 +64,12 @@ class Harness:
     scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
-        self.conversation = Conversation(self.services)
-        self.sender = Sender(self.transport, 30.0, clock=VirtualClock())
-        self.scheduler = Scheduler(
-            self.services, self.conversation, self.sender, clock=lambda: self.now
+        runtime = build_runtime(
+            self.services, self.transport, clock=lambda: self.now, pace=VirtualClock()
         )
+        self.conversation = runtime.conversation
+        self.sender = runtime.sender
+        self.scheduler = runtime.scheduler
 
     async def close(self) -> None:
         """Stop as a crash would: nothing more is sent; what was committed stays."""

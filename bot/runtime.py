@@ -1,0 +1,134 @@
+"""The composition root: the whole bot, built once from the services and a transport.
+
+Every way of running the bot starts here: long polling and the webhook (``bot/telegram/app.py``),
+the terminal chat (``bot/terminal/chat.py``), the benchmarks and the end-to-end tests. So they
+all run the same parts wired the same way, the scheduler included, and an adapter only converts:
+what arrives into an ``Incoming`` for the conversation, what the bot says into its own medium
+through the ``Transport`` it hands in. The parts never build each other; the one place that
+chooses and connects them is :func:`build_runtime`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from bot.clock import utcnow
+from bot.config import Config
+from bot.conversation.host_calls import HOST_CALL_NAMES
+from bot.conversation.messages import Outgoing
+from bot.conversation.service import Conversation
+from bot.delivery import Transport
+from bot.pacing import Clock
+from bot.safety.outbox import OutboxWorker
+from bot.scheduling.scheduler import TICK_SECONDS, Scheduler
+from bot.sender import Lane, Outcome, Sender, SenderTransport
+from bot.services import Catalog, Services, validate_all
+from bot.yamlsrc import Problem, ValidationFailed
+
+log = logging.getLogger("poruch.runtime")
+
+SHUTDOWN_DRAIN_SECONDS = 10.0  # replies and alerts under way; scheduled rows wait in the db
+
+
+def validate(dialogs_dir: Path, content_dir: Path) -> tuple[Catalog | None, list[Problem]]:
+    """``main.py check``: every problem in the YAML, a flow's ``call:`` checked against the
+    actions the conversation really has."""
+    return validate_all(dialogs_dir, content_dir, HOST_CALL_NAMES)
+
+
+def load_catalog(config: Config) -> Catalog:
+    """The validated catalog, or :class:`ValidationFailed` with exactly what ``check`` reports."""
+    catalog, problems = validate(config.dialogs_dir, config.content_dir)
+    if catalog is None:
+        raise ValidationFailed(problems)
+    return catalog
+
+
+@dataclass
+class Runtime:
+    """The running bot's parts. One sender for everything it says (replies, scheduled prompts
+    and, through the outbox worker, staff alerts), so the pace and the lanes hold whatever the
+    adapter; the conversation and the scheduler wake the worker when they write an alert."""
+
+    services: Services
+    sender: Sender
+    worker: OutboxWorker
+    conversation: Conversation
+    scheduler: Scheduler
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
+
+    def start(self) -> None:
+        """The outbox worker and the scheduler, in the background until :meth:`close`."""
+        self._tasks = [
+            asyncio.create_task(self.worker.run_forever(self._stop)),
+            asyncio.create_task(self.scheduler.run_forever(self._stop)),
+        ]
+
+    async def close(self) -> None:
+        """Stop in order, after the adapter stopped taking updates: the outbox worker finishes
+        the attempt it is making, the scheduler its tick; scheduled prompts still queued are
+        forgotten (their rows stay pending and go after a restart); replies and alerts under
+        way are given a few seconds to leave. The caller then closes the database."""
+        self._stop.set()
+        for task in self._tasks:
+            await task
+        self._tasks = []
+        self.sender.discard(Lane.SCHEDULED)
+        if not await self.sender.drain(SHUTDOWN_DRAIN_SECONDS):
+            log.warning("sender_not_drained")
+        await self.sender.close()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """:meth:`start`, then :meth:`close` once ``stop`` is set."""
+        self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.close()
+
+    def submit(self, replies: Iterable[Outgoing]) -> None:
+        """Queue replies and return at once, so the next update is handled meanwhile; the
+        sender keeps them in order per chat, retries 429s and reports how each ended."""
+        for reply in replies:
+            if reply.text or reply.photo is not None or reply.document is not None:
+                self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
+
+    async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
+        if outcome.status == "unreachable":
+            await self.conversation.mark_blocked(chat_id, utcnow())
+        elif outcome.status == "failed":
+            log.warning("reply_not_delivered")
+
+
+def build_runtime(
+    services: Services,
+    transport: Transport,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    pace: Clock | None = None,
+    tick_seconds: float = TICK_SECONDS,
+) -> Runtime:
+    """The bot over ``transport`` (Telegram's, the terminal's printer, a test's recorder).
+
+    ``clock`` is the time the outbox and the scheduler read, ``pace`` the sender's (a virtual
+    one lets a benchmark send a day's prompts in seconds), ``tick_seconds`` how often the
+    scheduler looks for due prompts."""
+    sender = Sender(transport, services.config.send_rate_per_second, clock=pace)
+    worker = OutboxWorker(services, SenderTransport(sender), clock)
+    conversation = Conversation(services, on_alert=worker.wake)
+    scheduler = Scheduler(
+        services,
+        conversation,
+        sender,
+        clock=clock,
+        tick_seconds=tick_seconds,
+        on_alert=worker.wake,
+    )
+    return Runtime(services, sender, worker, conversation, scheduler)
