@@ -36,12 +36,7 @@ lexicon takes under two seconds. Each distinct pattern is prepared and compiled 
 retractions) get no anchors, which they never use.
 """
 
-from bot.safety.lexicon.detector import (
-    CrisisDetector,
-    CrisisMatch,
-    LexiconError,
-    validate_lexicon,
-)
+from bot.safety.lexicon.detector import CrisisDetector, LexiconError, validate_lexicon
 from bot.safety.lexicon.form import matching_form
 from bot.safety.lexicon.kinds import (
     CATEGORIES,
@@ -50,7 +45,7 @@ from bot.safety.lexicon.kinds import (
     KINDS,
     LANGUAGES,
 )
-from bot.safety.lexicon.model import Lexicon
+from bot.safety.lexicon.model import CrisisMatch, Lexicon
 
 __all__ = [
     "CATEGORIES",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from bot.safety.lexicon.examples import check_examples
 from bot.safety.lexicon.exclusions import Exclusions
 from bot.safety.lexicon.form import matching_form
 from bot.safety.lexicon.matcher import Matcher
-from bot.safety.lexicon.model import Lexicon
+from bot.safety.lexicon.model import CrisisMatch, Lexicon
 from bot.safety.lexicon.schema import load
 from bot.safety.normalize import cyrillic_readings, surzhyk_readings
 from bot.yamlsrc import Problem, display_path
@@ -22,16 +21,6 @@ class LexiconError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class CrisisMatch:
-    """Which lexicon entry fired; ``span`` is the normalised text it matched (for staff)."""
-
-    category: str
-    entry_id: str
-    language: str
-    span: str
 
 
 class CrisisDetector:

@@ -79,3 +79,13 @@ class Lexicon:
     retractions: list[tuple[str, Compiled]] = field(default_factory=list)
     examples: list[Example] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CrisisMatch:
+    """Which lexicon entry fired; ``span`` is the normalised text it matched (for staff)."""
+
+    category: str
+    entry_id: str
+    language: str
+    span: str

@@ -9,15 +9,38 @@ one word of each listed concept occurs within a few words of the others, in any 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.safety.lexicon.compiled import Compiled, any_of
+from bot.safety.lexicon.exclusions import Exclusions
 from bot.safety.lexicon.kinds import LANGUAGES
-from bot.safety.lexicon.model import Concept, Entry, Rule
-from bot.yamlsrc import YMap
+from bot.safety.lexicon.model import Concept, Entry, Lexicon, Rule
+from bot.yamlsrc import Problem, YMap
 
-if TYPE_CHECKING:
-    from bot.safety.lexicon.schema import Loader
+
+class Loader(Protocol):
+    """What these readers need of the lexicon loader (``schema.Loader``), stated here so the
+    loader can call them without the two modules importing each other."""
+
+    data: YMap
+    allowed: tuple[str, ...]
+    problems: list[Problem]
+    negators: dict[str, re.Pattern[str]]
+    concepts: dict[str, Concept]
+    lexicon: Lexicon
+
+    def error(self, line: int, message: str) -> None: ...
+
+    def claim_id(self, item: YMap, kind: str, allowed: set[str]) -> str | None: ...
+
+    def examples(self, item: YMap, kind: str, owner: str) -> None: ...
+
+    def patterns(
+        self, raw: Any, line: int, entry_id: str, anchored: bool = True
+    ) -> list[tuple[str, Compiled]]: ...
+
+    def unless(self, item: YMap, owner: str) -> Exclusions | None: ...
+
 
 _RULE_KEYS = {
     "id",
