@@ -221,7 +221,7 @@ async def test_a_connection_closed_without_an_answer_is_retried(
 async def test_a_request_answered_too_late_is_sent_again(
     api: FakeBotApi, bot: Bot, receiver: Receiver
 ) -> None:
-    api.webhook_timing = WebhookTiming(first_retry=0.01, max_retry=0.05, timeout=0.2)
+    api.webhook_timing = WebhookTiming(first_retry=0.01, max_retry=0.05, timeout=0.5)
     stuck = asyncio.Event()
 
     async def answer(update: dict[str, Any]) -> int:
