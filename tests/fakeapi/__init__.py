@@ -2,7 +2,7 @@
 
 ``FakeBotApi`` serves the Bot API over HTTP on localhost; the bot under test connects to it
 unchanged. Simulated users and groups queue updates, every call is recorded, faults (429, 5xx,
-blocked users, slow answers, flood limits) can be injected. See ``server.py`` for the tour.
+blocked users, slow answers, flood limits) can be injected; a webhook, once set, is delivered to. See ``server.py`` for the tour.
 """
 
 from tests.fakeapi.faults import FaultRule
@@ -17,6 +17,7 @@ from tests.fakeapi.models import (
 )
 from tests.fakeapi.server import FakeBotApi
 from tests.fakeapi.users import ChatView, FakeGroup, FakeUser
+from tests.fakeapi.webhook import WebhookAttempt, WebhookTiming
 
 __all__ = [
     "ApiError",
@@ -31,4 +32,6 @@ __all__ = [
     "SentMessage",
     "UploadedFile",
     "UserMessage",
+    "WebhookAttempt",
+    "WebhookTiming",
 ]

@@ -42,13 +42,16 @@ from tests.fakeapi.state import (
     now,
     png_size,
 )
+from tests.fakeapi.webhook import WebhookPusher, WebhookTiming
 
 
 class BotApiMethods:
     """Telegram's side of the conversation: chats, the update queue, files, and one Python
     method per Bot API method (``_method_table``). ``FakeBotApi`` serves these over HTTP."""
 
-    def __init__(self, bot_user: dict[str, Any], *, strict_chats: bool) -> None:
+    def __init__(
+        self, bot_user: dict[str, Any], *, strict_chats: bool, webhook_timing: WebhookTiming
+    ) -> None:
         self.bot_user = bot_user
         self.strict_chats = strict_chats
         self.bot_settings: dict[str, dict[str, Any]] = {}
@@ -67,6 +70,7 @@ class BotApiMethods:
         self._active_poll: PollState | None = None
         self._poll_waiting = False
         self._webhook: dict[str, Any] = {}
+        self._pusher = WebhookPusher(self._updates, self._changed.fire, webhook_timing)
 
         self._queries: dict[str, PressedButton] = {}
         self._query_answers: dict[str, dict[str, Any]] = {}
@@ -97,6 +101,7 @@ class BotApiMethods:
             return update_id
         self._updates.append((update_id, update))
         self._updates_signal.fire()
+        self._pusher.wake()
         self._changed.fire()
         return update_id
 
@@ -213,6 +218,13 @@ class BotApiMethods:
         allowed = p.get("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(allowed) if allowed else None
+        secret = p.get("secret_token")
+        connections = p.get("max_connections")
+        self._pusher.configure(
+            url,
+            secret if isinstance(secret, str) else None,
+            connections if isinstance(connections, int) else None,
+        )
         return True
 
     def _delete_webhook(self, p: dict[str, Any]) -> bool:
@@ -220,6 +232,7 @@ class BotApiMethods:
             self._updates.clear()
             self._changed.fire()
         self._webhook = {}
+        self._pusher.configure("", None, None)
         return True
 
     def _get_webhook_info(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +243,9 @@ class BotApiMethods:
         }
         if self._webhook:
             info["max_connections"] = self._webhook.get("max_connections", 40)
+        if self._pusher.last_error_date is not None:
+            info["last_error_date"] = self._pusher.last_error_date
+            info["last_error_message"] = self._pusher.last_error_message
         if self._allowed_updates is not None:
             info["allowed_updates"] = sorted(self._allowed_updates)
         return info

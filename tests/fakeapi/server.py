@@ -50,6 +50,7 @@ from tests.fakeapi.models import (
 )
 from tests.fakeapi.state import DEFAULT_TOKEN, ChatState, StoredFile, now
 from tests.fakeapi.users import FakeGroup, FakeUser
+from tests.fakeapi.webhook import WebhookAttempt, WebhookTiming
 
 if TYPE_CHECKING:
     from telegram.ext import ApplicationBuilder
@@ -70,7 +71,9 @@ class FakeBotApi(BotApiMethods):
     to them (a negative id becomes a supergroup with the bot as admin, e.g. the configured
     staff chat); ``strict_chats=True`` answers ``400 chat not found`` instead, as Telegram
     does. Either way a user made with ``api.user(...)`` who has not written yet cannot be
-    messaged (``403 bot can't initiate conversation``)."""
+    messaged (``403 bot can't initiate conversation``). While a webhook is set, queued updates
+    are POSTed to it as Telegram does (``tests/fakeapi/webhook.py``); ``webhook_timing`` sets
+    the back-off between attempts and how long one may take."""
 
     def __init__(
         self,
@@ -80,6 +83,7 @@ class FakeBotApi(BotApiMethods):
         bot_username: str = "poruch_test_bot",
         bot_first_name: str = "Poruch",
         strict_chats: bool = False,
+        webhook_timing: WebhookTiming | None = None,
     ) -> None:
         self._enforce_token = token is not None
         self._token = token or DEFAULT_TOKEN
@@ -92,7 +96,9 @@ class FakeBotApi(BotApiMethods):
             "first_name": bot_first_name,
             "username": bot_username,
         }
-        super().__init__(bot_user, strict_chats=strict_chats)
+        super().__init__(
+            bot_user, strict_chats=strict_chats, webhook_timing=webhook_timing or WebhookTiming()
+        )
         self.seen_tokens: list[str] = []
         self.internal_errors: list[Exception] = []
         self._runner: web.AppRunner | None = None
@@ -138,9 +144,11 @@ class FakeBotApi(BotApiMethods):
             raise
 
     async def close(self) -> None:
-        """Stop serving: wake long polls and delays so shutdown is immediate."""
+        """Stop serving: wake long polls and delays, drop webhook posts in flight (their
+        updates stay pending), so shutdown is immediate."""
         self._closing.set()
         self._updates_signal.fire()
+        await self._pusher.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -245,6 +253,33 @@ class FakeBotApi(BotApiMethods):
         return dict(self._webhook)
 
     @property
+    def webhook_attempts(self) -> list[WebhookAttempt]:
+        """Every webhook POST that ended, in the order they ended (the live list: don't
+        mutate). An update with an ``ok`` attempt is never sent again."""
+        return self._pusher.attempts
+
+    @property
+    def webhook_in_flight(self) -> set[int]:
+        """Ids of the updates being POSTed to the webhook right now (a copy)."""
+        return set(self._pusher.in_flight)
+
+    @property
+    def webhook_timing(self) -> WebhookTiming:
+        """Back-off and timeout of webhook deliveries; may be replaced at any time."""
+        return self._pusher.timing
+
+    @webhook_timing.setter
+    def webhook_timing(self, timing: WebhookTiming) -> None:
+        self._pusher.timing = timing
+
+    def forward_webhook(self, to: str | None) -> None:
+        """POST webhook updates to ``to`` (``http://127.0.0.1:<port>``) with the webhook URL's
+        path, instead of to the URL itself: the reverse proxy that terminates TLS in front of
+        a production bot, so the bot may set its public ``https://`` URL. ``None`` undoes it."""
+        self._pusher.forward_to = to
+        self._pusher.wake()
+
+    @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by the bot."""
         return len(self._updates)
@@ -284,9 +319,9 @@ class FakeBotApi(BotApiMethods):
         return await self.wait_for(lambda: self._query_answers.get(query_id), timeout)
 
     async def wait_confirmed(self, update_id: int | None = None, timeout: float = 5) -> None:
-        """Wait until the bot confirmed (via ``offset``) every update up to ``update_id``
-        (default: the latest). Shows the bot has *fetched* them, e.g. before asserting that
-        something was ignored."""
+        """Wait until the bot confirmed (via ``offset``, or a 2xx answer to the webhook) every
+        update up to ``update_id`` (default: the latest). Shows the bot has *fetched* them,
+        e.g. before asserting that something was ignored."""
         target = self.last_update_id if update_id is None else update_id
         await self.wait_for(lambda: not self._updates or self._updates[0][0] > target, timeout)
 
