@@ -25,9 +25,10 @@ from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import Transport
 from bot.pacing import Clock
+from bot.priority import Lane
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler
-from bot.sender import Lane, Outcome, Sender, SenderTransport
+from bot.sender import Outcome, Sender, SenderTransport
 from bot.services import Catalog, Services, validate_all
 from bot.yamlsrc import Problem, ValidationFailed
 

@@ -1,7 +1,8 @@
 """One sender for everything the bot says, paced below Telegram's limits, urgent things first.
 
 Telegram allows about 30 messages a second overall and about one a second per chat. Everything
-goes through one :class:`Sender` so those limits are respected in one place, with three lanes:
+goes through one :class:`Sender` so those limits are respected in one place, with three lanes
+(``bot/priority.py``):
 
 0. crisis replies and urgent staff alerts;
 1. replies to her own messages (and routine staff alerts);
@@ -23,11 +24,11 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Transport, Unreachable, check_wanted
 from bot.pacing import Clock, Pacer, RealClock
+from bot.priority import Lane, send_lane
 
 log = logging.getLogger("poruch.sender")
 
@@ -38,12 +39,6 @@ PRUNE_CHATS_OVER = 20_000
 WINDOW = 1.0  # Telegram counts messages per second, in sliding windows
 WINDOW_MARGIN = 0.02  # jitter between a request leaving and Telegram stamping it (< the headroom)
 SCAN_LIMIT = 500  # items looked at per lane when choosing: bounded even with a long queue
-
-
-class Lane(IntEnum):
-    URGENT = 0
-    REPLY = 1
-    SCHEDULED = 2
 
 
 @dataclass(frozen=True)
@@ -72,10 +67,6 @@ class Item:
     not_before: float = 0.0
     attempts: int = 0
     message_ids: list[int | None] = field(default_factory=list)
-
-
-def lane_for(message: Outgoing) -> Lane:
-    return Lane.URGENT if message.urgent else Lane.REPLY
 
 
 class Sender:
@@ -110,7 +101,8 @@ class Sender:
 
     def submit(self, message: Outgoing, lane: Lane | None = None, done: Done | None = None) -> Item:
         """Queue ``message`` and return at once; ``done`` hears how it ended."""
-        item = Item(lane_for(message) if lane is None else lane, message.chat_id, done=done)
+        lane = send_lane(message.priority) if lane is None else lane
+        item = Item(lane, message.chat_id, done=done)
         item.messages.append(message)
         return self._enqueue(item)
 
@@ -121,7 +113,7 @@ class Sender:
     async def send(self, message: Outgoing, lane: Lane | None = None) -> int | None:
         """Queue ``message`` and wait until Telegram took it: the Transport contract, so the
         outbox worker can deliver through the sender. Raises Unreachable or DeliveryError."""
-        item = Item(lane_for(message) if lane is None else lane, message.chat_id)
+        item = Item(send_lane(message.priority) if lane is None else lane, message.chat_id)
         item.messages.append(message)
         item.future = asyncio.get_running_loop().create_future()
         self._enqueue(item)

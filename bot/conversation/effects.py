@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import parse_iso
-from bot.conversation.escalate import answer_values, assessment_values, raise_triggers
+from bot.conversation.crisis import raise_triggers
 from bot.conversation.host_calls import HOST_CALLS
 from bot.conversation.learn import show_snippet
+from bot.conversation.trigger_values import answer_values, assessment_values
 from bot.conversation.turn import Turn
 from bot.engine import (
     AnswerSaved,

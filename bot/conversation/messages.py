@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.priority import Priority
+
 StillWanted = Callable[[], Awaitable[bool]]
 
 # What a button means. Answer buttons carry the question number so stale ones are refused.
@@ -64,7 +66,7 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None
-    urgent: bool = False
+    priority: Priority = Priority.ROUTINE  # urgent: before every reply and prompt
     edit_message_id: int | None = None
     html: bool = False
     notice: str = ""  # a short pop-up answer to a pressed button

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import parse_iso, utcnow
 from bot.conversation import free_text
+from bot.conversation.crisis import on_crisis_text
 from bot.conversation.effects import apply_events
-from bot.conversation.escalate import on_crisis_text
 from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
 from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender

@@ -27,6 +27,7 @@ from bot.engine import (
     Say,
     SessionState,
 )
+from bot.priority import Priority
 from bot.storage import deferred, dialog, mothers
 from bot.storage.dialog import StoredSession
 from bot.storage.mothers import Mother
@@ -60,7 +61,7 @@ class Turn:
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     said: list[str] = field(default_factory=list)  # content keys said, in order (her_words.py)
-    raised: list[str] = field(default_factory=list)  # priorities of the alerts written
+    raised: list[Priority] = field(default_factory=list)  # of the alerts written
     _session_of: Mother | None = field(default=None, init=False, repr=False)
     _session: StoredSession | None = field(default=None, init=False, repr=False)
     _clinic: dict[str, dict[str, str]] | None = field(default=None, init=False, repr=False)

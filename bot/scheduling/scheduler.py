@@ -23,11 +23,12 @@ from functools import partial
 from bot.clock import utcnow
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
+from bot.priority import Lane
 from bot.scheduling.cadence import load_cadence
 from bot.scheduling.claim import ClaimCount, Policy, claim_reminders, claim_slots
 from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
-from bot.sender import Lane, Outcome, Sender
+from bot.sender import Outcome, Sender
 from bot.services import Services
 from bot.storage import dialog, messages, mothers, schedule
 from bot.storage.schedule import SendRow

@@ -36,13 +36,13 @@ from bot.delivery import (
     plain_version,
 )
 from bot.ops.status import EXIT_STUCK, collect
+from bot.priority import NOTICE_OUTBOX_PLACE
 from bot.safety.outbox import OutboxWorker
 from bot.safety.staff_chats import StaffChats
 from bot.sender import Sender as PacedSender
 from bot.sender import SenderTransport
 from bot.services import Services
 from bot.storage import alerts, mothers
-from bot.storage.alerts import NOTICE_LANE
 from bot.telegram.transport import classify
 from tests.alerts.test_outbox import MOTHER, T0, Clock, FakeTransport, consented_mother, crisis
 from tests.conftest import STAFF_CHAT, with_config
@@ -211,7 +211,7 @@ async def test_an_item_held_up_never_delays_the_items_behind_it(services: Servic
         await alerts.enqueue(
             conn,
             "mother_notice",
-            NOTICE_LANE,
+            NOTICE_OUTBOX_PLACE,
             {"key": "clinic.crisis.delivered"},
             T0,
             mother_id=mother.id,

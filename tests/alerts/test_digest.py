@@ -17,10 +17,12 @@ from bot.conversation.messages import Incoming, Outgoing, Sender
 from bot.conversation.service import Conversation
 from bot.delivery import TEXT_LIMIT, Refused, RetryLater, fit
 from bot.ops.status import collect
+from bot.priority import Priority
 from bot.safety.alert_text import OPEN_CASE
+from bot.safety.alerting import Subject, write_alert
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
-from bot.storage import alerts, erase, mothers
+from bot.storage import erase, mothers
 from tests.alerts.test_outbox import Clock, FakeTransport
 from tests.conftest import STAFF_CHAT
 
@@ -40,11 +42,10 @@ async def raise_alert(
             conn, chat_id, "en", at
         )
         await mothers.update(conn, mother.id, at, consent="given", name=name)
-        alert_id = await alerts.create_alert(
+        alert_id = await write_alert(
             conn,
-            mother_id=mother.id,
-            pseudonym=mother.pseudonym,
-            priority=priority,
+            Subject(mother.id, mother.pseudonym),
+            Priority(priority),
             rule=rule,
             category=None,
             detail={},

@@ -11,6 +11,7 @@ from bot.clock import iso
 from bot.conversation.messages import Incoming, Outgoing, Sender
 from bot.conversation.service import Conversation
 from bot.delivery import DeliveryError, RetryLater, Unreachable
+from bot.priority import Priority
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
@@ -64,7 +65,11 @@ async def crisis(services: Services, update_id: int | None = 1) -> list[Outgoing
 async def test_crisis_reply_first_then_alert_then_confirmation(services: Services) -> None:
     await consented_mother(services)
     replies = await crisis(services)
-    assert replies[0].urgent and "7333" in replies[0].text and "112" in replies[0].text
+    assert (
+        replies[0].priority is Priority.URGENT
+        and "7333" in replies[0].text
+        and "112" in replies[0].text
+    )
     assert "letting the clinic's care team know" in replies[0].text
     transport, clock = FakeTransport(), Clock(T0)
     worker = OutboxWorker(services, transport, clock)

@@ -10,7 +10,8 @@ import pytest
 from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Unreachable
 from bot.pacing import VirtualClock
-from bot.sender import Lane, Outcome, Sender
+from bot.priority import Lane, Priority
+from bot.sender import Outcome, Sender
 
 
 @dataclass
@@ -69,7 +70,7 @@ async def test_urgent_overtakes_a_queue_of_prompts() -> None:
     def on_start(item: object, now: float) -> None:
         if len(transport.log) == 20 and not submitted:
             submitted.append(now)
-            sender.submit(Outgoing(-1001, "URGENT alert", urgent=True))
+            sender.submit(Outgoing(-1001, "URGENT alert", priority=Priority.URGENT))
 
     sender.observers.append(on_start)
     assert await sender.drain(10)
