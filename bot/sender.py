@@ -42,7 +42,7 @@ SCAN_LIMIT = 500  # items looked at per lane when choosing: bounded even with a 
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     """How an item ended: ``sent`` (all its messages), ``skipped`` (nothing left to say),
     ``unreachable`` (403: she blocked the bot) or ``failed``."""
 
@@ -52,7 +52,7 @@ class Outcome:
 
 
 Prepare = Callable[[], Awaitable[list[Outgoing]]]
-Done = Callable[[Outcome], Awaitable[None]]
+Done = Callable[[SendResult], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -223,7 +223,7 @@ class Sender:
         except Exception:
             log.exception("prepare_failed")
         if not item.messages:
-            self._finish(item, Outcome("skipped"))
+            self._finish(item, SendResult("skipped"))
 
     def _window_delay(self, now: float) -> float:
         """How long until one more request keeps any second's count within the limit, judged
@@ -260,15 +260,15 @@ class Sender:
         except RetryLater as exc:
             self._retry(item, message, exc)
         except Unreachable as exc:
-            self._finish(item, Outcome("unreachable", error=exc))
+            self._finish(item, SendResult("unreachable", error=exc))
         except DeliveryError as exc:
-            self._finish(item, Outcome("failed", error=exc))
+            self._finish(item, SendResult("failed", error=exc))
         except Exception as exc:
             log.exception("deliver_failed")
-            self._finish(item, Outcome("failed", error=DeliveryError(type(exc).__name__)))
+            self._finish(item, SendResult("failed", error=DeliveryError(type(exc).__name__)))
         else:
             if not item.messages:
-                self._finish(item, Outcome("sent", tuple(item.message_ids)))
+                self._finish(item, SendResult("sent", tuple(item.message_ids)))
         finally:
             self._delivered(item.chat_id)
 
@@ -294,7 +294,7 @@ class Sender:
             return
         item.attempts += 1
         if item.attempts > NETWORK_RETRIES:
-            self._finish(item, Outcome("failed", error=exc))
+            self._finish(item, SendResult("failed", error=exc))
             return
         item.not_before = now + 0.5 * 2**item.attempts
 
@@ -308,7 +308,7 @@ class Sender:
             self._held = {c: t for c, t in self._held.items() if t > now}
         self._wake.set()
 
-    def _finish(self, item: Item, outcome: Outcome) -> None:
+    def _finish(self, item: Item, outcome: SendResult) -> None:
         with contextlib.suppress(ValueError):
             self.lanes[item.lane].remove(item)
         if item.future is not None and not item.future.done():
@@ -323,7 +323,7 @@ class Sender:
         self._wake.set()
 
 
-async def _report(done: Done, outcome: Outcome) -> None:
+async def _report(done: Done, outcome: SendResult) -> None:
     try:
         await done(outcome)
     except Exception:

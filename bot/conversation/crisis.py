@@ -52,9 +52,7 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
     parts.append(turn.text(still_here))
     buttons = []
     if await turn.session() is not None:
-        buttons.append(
-            Button(turn.text("ui.continue_button"), ButtonRef("menu", action="continue"))
-        )
+        buttons.append(Button(turn.text("ui.continue_button"), ButtonRef.menu("continue")))
     turn.crisis.append(
         Outgoing(turn.chat_id, "\n\n".join(parts), one_per_row(buttons), priority=Priority.URGENT)
     )

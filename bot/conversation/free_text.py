@@ -315,4 +315,4 @@ def _unmatched_buttons(turn: Turn) -> list[Button]:
 
 
 def _button(turn: Turn, key: str, action: str) -> Button:
-    return Button(turn.text(key), ButtonRef("menu", action=action))
+    return Button(turn.text(key), ButtonRef.menu(action))

@@ -25,7 +25,7 @@ HostCall = Callable[["Turn"], Awaitable[list[Outgoing]]]
 
 async def give_consent(turn: Turn) -> list[Outgoing]:
     """From here on her answers are stored; Telegram names are kept so staff know who she is."""
-    sender = turn.incoming.sender
+    sender = turn.incoming.author
     await mothers.update(
         turn.tx,
         turn.mother_id,
@@ -53,7 +53,7 @@ async def decline_consent(turn: Turn) -> list[Outgoing]:
         turn.mother = None
         turn.after_commit.append(turn.services.db.checkpoint)
     await turn.erase_mother()
-    await mothers.mark_declined(turn.tx, turn.incoming.sender.chat_id, turn.now)
+    await mothers.mark_declined(turn.tx, turn.incoming.author.chat_id, turn.now)
     return []
 
 

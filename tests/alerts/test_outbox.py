@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import iso
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import DeliveryError, RetryLater, Unreachable
 from bot.priority import Priority
@@ -20,7 +20,7 @@ from bot.storage.alerts import Alert
 from tests.conftest import STAFF_CHAT, with_config
 
 T0 = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
-MOTHER = Sender(chat_id=501, user_id=501, first_name="Olena", language_code="en")
+MOTHER = Author(chat_id=501, user_id=501, first_name="Olena", language_code="en")
 CRISIS = "I want to kill myself"
 
 
@@ -51,7 +51,7 @@ class Clock:
         return self.now
 
 
-async def consented_mother(services: Services, sender: Sender = MOTHER) -> None:
+async def consented_mother(services: Services, sender: Author = MOTHER) -> None:
     async with services.db.transaction() as conn:
         mother = await mothers.create(conn, sender.chat_id, "en", T0)
         await mothers.update(conn, mother.id, T0, consent="given", first_name=sender.first_name)
@@ -157,7 +157,7 @@ async def test_unacknowledged_urgent_alert_repeats_to_backup_until_acknowledged(
     clock.now = T0 + timedelta(seconds=62)
     await worker.run_once()
     assert len(transport.to(backup)) == 2
-    staff = Sender(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
+    staff = Author(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
     alert_button = transport.to(STAFF_CHAT)[0].buttons[0][0].ref
     press = Incoming(staff, "button", button=alert_button, message_id=1)
     await Conversation(services).handle(press, clock.now)

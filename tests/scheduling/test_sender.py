@@ -11,7 +11,7 @@ from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Unreachable
 from bot.pacing import VirtualClock
 from bot.priority import Lane, Priority
-from bot.sender import Outcome, Sender
+from bot.sender import Sender, SendResult
 
 
 @dataclass
@@ -110,9 +110,9 @@ async def test_send_raises_for_a_blocked_chat_and_reports_outcomes() -> None:
     transport.failures[1] = Unreachable("forbidden")
     with pytest.raises(Unreachable):
         await sender.send(prompt(5))
-    outcomes: list[Outcome] = []
+    outcomes: list[SendResult] = []
 
-    async def done(outcome: Outcome) -> None:
+    async def done(outcome: SendResult) -> None:
         outcomes.append(outcome)
 
     sender.submit(prompt(6), Lane.REPLY, done)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.safety.lexicon.compiled import Compiled, any_of
 from bot.safety.lexicon.exclusions import Exclusions
-from bot.safety.lexicon.kinds import LANGUAGES
+from bot.safety.lexicon.kinds import DETECTION_LANGUAGES
 from bot.safety.lexicon.model import Concept, Entry, Lexicon, Rule
 from bot.yamlsrc import Problem, YMap
 
@@ -99,9 +99,9 @@ def concepts(loader: RuleReader) -> dict[str, Concept]:
 
 def _concept_key(loader: RuleReader, name: str, line: int) -> str | None:
     found = _CONCEPT_NAME.fullmatch(str(name))
-    if found is None or found.group(1) not in LANGUAGES:
+    if found is None or found.group(1) not in DETECTION_LANGUAGES:
         message = f"concepts: '{name}' must be a language and a name, like en-wish"
-        loader.error(line, f"{message} (languages: {list(LANGUAGES)})")
+        loader.error(line, f"{message} (languages: {list(DETECTION_LANGUAGES)})")
         return None
     return f"{found.group(1)}:{found.group(2)}"
 
@@ -113,8 +113,10 @@ def rule(loader: RuleReader, item: YMap, ranks: dict[str, int]) -> None:
         return
     lang, category = item.get("lang"), item.get("category")
     problems = len(loader.problems)
-    if lang not in LANGUAGES:
-        loader.error(item.line_of("lang"), f"{rule_id}: lang must be one of {list(LANGUAGES)}")
+    if lang not in DETECTION_LANGUAGES:
+        loader.error(
+            item.line_of("lang"), f"{rule_id}: lang must be one of {list(DETECTION_LANGUAGES)}"
+        )
     if category not in loader.allowed:
         message = f"{rule_id}: unknown category '{category}'; use {list(loader.allowed)}"
         loader.error(item.line_of("category"), message)
