@@ -25,9 +25,10 @@ from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import Transport
 from bot.pacing import Clock
+from bot.priority import Lane
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler
-from bot.sender import Lane, Outcome, Sender, SenderTransport
+from bot.sender import Sender, SenderTransport, SendResult
 from bot.services import Catalog, Services, validate_all
 from bot.yamlsrc import Problem, ValidationFailed
 
@@ -100,7 +101,7 @@ class Runtime:
             if reply.text or reply.photo is not None or reply.document is not None:
                 self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
 
-    async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
+    async def _after_reply(self, chat_id: int, outcome: SendResult) -> None:
         if outcome.status == "unreachable":
             await self.conversation.mark_blocked(chat_id, utcnow())
         elif outcome.status == "failed":

@@ -30,7 +30,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import parse_iso
-from bot.conversation.escalate import raise_triggers
+from bot.conversation.crisis import raise_triggers
 from bot.conversation.learn import show_snippet
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
@@ -315,4 +315,4 @@ def _unmatched_buttons(turn: Turn) -> list[Button]:
 
 
 def _button(turn: Turn, key: str, action: str) -> Button:
-    return Button(turn.text(key), ButtonRef("menu", action=action))
+    return Button(turn.text(key), ButtonRef.menu(action))

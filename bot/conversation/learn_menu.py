@@ -22,7 +22,7 @@ MENU = "learn_menu"  # the topic menu
 
 
 def _button(turn: Turn, key: str, action: str, **variables: str) -> Button:
-    return Button(turn.text(key, **variables), ButtonRef("menu", action=action))
+    return Button(turn.text(key, **variables), ButtonRef.menu(action))
 
 
 def _topic_name(turn: Turn, topic: str) -> str:
@@ -38,7 +38,7 @@ async def topic_menu(turn: Turn, key: str) -> Outgoing:
         label = _topic_name(turn, topic)
         if next_unseen(all_snippets, seen, topic) is None:
             label = turn.text("learn.finished_topic_label", topic=label)
-        buttons.append(Button(label, ButtonRef("menu", action=menu_ref(READ, topic))))
+        buttons.append(Button(label, ButtonRef.menu(menu_ref(READ, topic))))
     return Outgoing(turn.chat_id, turn.text(key), one_per_row(buttons))
 
 

@@ -142,7 +142,7 @@ class Digest:
             + status
         )
         label = self.renderer.t("digest.button", id=alert.id, name=name)
-        return line, Button(label[:60], ButtonRef("staff", alert.id, OPEN_CASE))
+        return line, Button(label[:60], ButtonRef.staff(alert.id, OPEN_CASE))
 
     async def delivered(self, tx: Tx, item: OutboxItem, now: datetime) -> None:
         """Marks delivered the alerts this digest lists now, as stored: those split off when it

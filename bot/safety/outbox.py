@@ -41,11 +41,12 @@ from bot.delivery import (
     check_wanted,
     plain_version,
 )
+from bot.priority import NOTICE_OUTBOX_PLACE, Priority, outbox_place
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
 from bot.storage import alerts, mothers
-from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
+from bot.storage.alerts import OutboxItem
 from bot.storage.tx import Tx
 
 log = logging.getLogger("poruch.outbox")
@@ -171,7 +172,7 @@ class OutboxWorker:
                     await alerts.enqueue(
                         tx,
                         "alert_repeat",
-                        0,
+                        outbox_place(Priority.URGENT),
                         {"count": alert.repeats + 1},
                         now,
                         alert_id=alert.id,
@@ -257,7 +258,7 @@ class OutboxWorker:
             chat,
             text,
             one_per_row(self.renderer.buttons(alert)),
-            urgent=alert.priority == URGENT,
+            priority=alert.priority,
             html=True,
             still_wanted=still_wanted,
         )
@@ -299,7 +300,7 @@ class OutboxWorker:
             mother.language,
             clinic_variables_at(content, mother.language, situation),
         )
-        return Outgoing(mother.chat_id, text, urgent=True)
+        return Outgoing(mother.chat_id, text, priority=Priority.URGENT)
 
     async def _retry(self, item: OutboxItem, error: str, at: datetime) -> None:
         async with self.services.db.transaction() as tx:
@@ -339,11 +340,19 @@ class OutboxWorker:
         if (item.chat_id or self.services.staff_chat_id) == backup:
             return
         alert = await alerts.get_alert(tx, item.alert_id)
-        if alert is None or alert.priority != URGENT:
+        if alert is None or alert.priority != Priority.URGENT:
             return
         if await alerts.has_copy_for(tx, alert.id, "staff_alert", backup):
             return
-        await alerts.enqueue(tx, "staff_alert", 0, {}, now, alert_id=alert.id, chat_id=backup)
+        await alerts.enqueue(
+            tx,
+            "staff_alert",
+            outbox_place(Priority.URGENT),
+            {},
+            now,
+            alert_id=alert.id,
+            chat_id=backup,
+        )
         self.wake()
 
     async def _refused(self, item: OutboxItem, error: str) -> None:
@@ -390,7 +399,7 @@ class OutboxWorker:
             alert = await alerts.get_alert(tx, item.alert_id)
             if alert is None or alert.delivered_at is not None:
                 return  # the mother is told once, on the first delivery
-            urgent = alert.priority == URGENT
+            urgent = alert.priority == Priority.URGENT
             await alerts.mark_delivered(tx, alert.id, now, self.repeat_after if urgent else None)
             await alerts.audit(tx, "system", "delivered", now, alert.id, alert.pseudonym)
             rule = next(
@@ -400,7 +409,7 @@ class OutboxWorker:
                 await alerts.enqueue(
                     tx,
                     "mother_notice",
-                    NOTICE_LANE,
+                    NOTICE_OUTBOX_PLACE,
                     {"key": "clinic.crisis.delivered"},
                     now,
                     mother_id=alert.mother_id,

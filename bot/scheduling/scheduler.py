@@ -23,11 +23,12 @@ from functools import partial
 from bot.clock import utcnow
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
+from bot.priority import Lane
 from bot.scheduling.cadence import load_cadence
 from bot.scheduling.claim import ClaimCount, Policy, claim_reminders, claim_slots
-from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
-from bot.sender import Lane, Outcome, Sender
+from bot.scheduling.prompts import Prompts
+from bot.sender import Sender, SendResult
 from bot.services import Services
 from bot.storage import dialog, messages, mothers, schedule
 from bot.storage.schedule import SendRow
@@ -66,7 +67,7 @@ class Scheduler:
         self.on_alert = on_alert
         catalog = services.catalog
         self.policy = Policy(services.config, load_cadence(catalog.content), catalog.escalation)
-        self.composer = Composer(self.policy, conversation.start_flow)
+        self.prompts = Prompts(self.policy, conversation.start_flow)
         self.conversation = conversation
         self.window = int(services.config.send_rate_per_second * (tick_seconds + 10))
         self.sent = 0
@@ -123,13 +124,13 @@ class Scheduler:
         return fed
 
     async def _render(self, send: SendRow) -> list[Outgoing]:
-        """Compose the row as it stands now. It is still pending: only this process changes
+        """Render the row as it stands now. It is still pending: only this process changes
         rows, and ``_queued`` keeps a row from being fed twice."""
         return await self.conversation.scheduled_turn(
-            send.chat_id, self.clock(), partial(self.composer.compose, send=send)
+            send.chat_id, self.clock(), partial(self.prompts.render, send=send)
         )
 
-    async def _done(self, item: SendRow, outcome: Outcome) -> None:
+    async def _done(self, item: SendRow, outcome: SendResult) -> None:
         self._queued.discard(item.id)
         if outcome.status == "skipped":
             return

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.clock import iso
-from bot.storage.alerts import LANE, ROUTINE, enqueue
+from bot.priority import Priority, outbox_place
+from bot.storage.alerts import enqueue
 from bot.storage.tx import Tx
 
 DIGEST = "digest"
 DIGEST_SIZE = 25  # alerts (and buttons) per digest message: Telegram allows 100 buttons
+ROUTINE_PLACE = outbox_place(Priority.ROUTINE)
 # The withdrawn rows of a digest's alerts: their last_error names it ({"digest": id}); any
 # other withdrawn row's last_error may be plain text, which json_extract would refuse.
 _WITHDRAWN_INTO = (
@@ -39,11 +41,11 @@ async def due_routine(tx: Tx, now: datetime) -> list[int]:
     the clinic is closed each of them is (re)held until the next opening. A held row can come
     due while closed: the bot was down for the whole opening, a closed day was added, a
     failed send was rescheduled into the night."""
-    rows = await tx.fetchall(_ROUTINE_DUE, (LANE[ROUTINE], iso(now)))
+    rows = await tx.fetchall(_ROUTINE_DUE, (ROUTINE_PLACE, iso(now)))
     digests = await tx.fetchall(
         "SELECT id FROM outbox WHERE status = 'pending' AND priority = ? AND kind = ?"
         " AND next_attempt_at <= ?",
-        (LANE[ROUTINE], DIGEST, iso(now)),
+        (ROUTINE_PLACE, DIGEST, iso(now)),
     )
     return [int(r[0]) for r in rows] + [int(r[0]) for r in digests]
 
@@ -52,7 +54,7 @@ async def due_held(tx: Tx, now: datetime) -> list[tuple[int, int]]:
     """Held routine alert rows due now: (outbox row id, alert id), oldest alert first."""
     rows = await tx.fetchall(
         f"{_ROUTINE_DUE} AND json_extract(o.payload, '$.held') IS NOT NULL ORDER BY o.alert_id",
-        (LANE[ROUTINE], iso(now)),
+        (ROUTINE_PLACE, iso(now)),
     )
     return [(int(r[0]), int(r[1])) for r in rows]
 
@@ -85,7 +87,7 @@ async def split_off(
 ) -> int:
     """The digest lists only ``kept`` from now on; ``rest`` moves to a new digest, sent now.
     The new digest is written first: a crash in between lists an alert twice, never none."""
-    new_id = await enqueue(tx, DIGEST, LANE[ROUTINE], {"alerts": list(rest)}, now)
+    new_id = await enqueue(tx, DIGEST, ROUTINE_PLACE, {"alerts": list(rest)}, now)
     marks = ", ".join("?" * len(rest))
     await tx.execute(
         f"UPDATE outbox SET last_error = ? WHERE {_WITHDRAWN_INTO} AND alert_id IN ({marks})",
@@ -135,7 +137,7 @@ async def release(tx: Tx, digest_id: int, now: datetime) -> int:
 
 async def _withdraw_into_digest(tx: Tx, held: Sequence[tuple[int, int]], now: datetime) -> int:
     alert_ids = [alert_id for _, alert_id in held]
-    digest_id = await enqueue(tx, DIGEST, LANE[ROUTINE], {"alerts": alert_ids}, now)
+    digest_id = await enqueue(tx, DIGEST, ROUTINE_PLACE, {"alerts": alert_ids}, now)
     marks = ", ".join("?" * len(held))
     await tx.execute(
         f"UPDATE outbox SET status = 'withdrawn', last_error = ? WHERE id IN ({marks})",
