@@ -8,7 +8,7 @@ from functools import partial
 from bot.clock import parse_iso
 from bot.conversation.crisis import raise_triggers
 from bot.conversation.host_calls import HOST_CALLS
-from bot.conversation.learn import show_snippet
+from bot.conversation.learn import next_snippet
 from bot.conversation.messages import Outgoing
 from bot.conversation.reminders import schedule_reminder
 from bot.conversation.trigger_values import answer_values, assessment_values
@@ -31,7 +31,10 @@ from bot.storage import dialog, mothers
 EARLY_SCREENING_GAP = timedelta(days=7)
 
 
-async def apply_events(turn: Turn, events: list[Event]) -> None:
+async def apply_events(turn: Turn, events: list[Event]) -> list[Outgoing]:
+    """Write what the events record in the turn's transaction; return the messages they add
+    (a snippet, a host call's replies). A crisis reply goes to ``turn.crisis``, ahead of all."""
+    out: list[Outgoing] = []
     for event in events:
         if isinstance(event, AnswerSaved):
             await _answer(turn, event)
@@ -44,9 +47,11 @@ async def apply_events(turn: Turn, events: list[Event]) -> None:
         elif isinstance(event, Schedule):
             await schedule_reminder(turn, event.kind, event.in_days)
         elif isinstance(event, ShowSnippet):
-            await _snippet(turn, event)
+            snippet = await next_snippet(turn, event.topic, event.snippet_id)
+            out += [] if snippet is None else [snippet]
         elif isinstance(event, HostCall):
-            turn.replies.extend(await HOST_CALLS[event.name](turn))
+            out += await HOST_CALLS[event.name](turn)
+    return out
 
 
 async def _answer(turn: Turn, event: AnswerSaved) -> None:
@@ -110,7 +115,3 @@ async def _escalate(turn: Turn, event: Escalate) -> None:
     rules = [r for r in turn.services.catalog.escalation.rules if r.id == event.rule]
     triggers = [Trigger(rule, dict(event.detail)) for rule in rules]
     await raise_triggers(turn, triggers, f"{turn.mother_id}:{turn.stamp}")
-
-
-async def _snippet(turn: Turn, event: ShowSnippet) -> None:
-    await show_snippet(turn, event.topic, event.snippet_id)

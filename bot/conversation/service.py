@@ -246,10 +246,7 @@ class Conversation:
         between the texts exactly where the flow put it."""
         out: list[Outgoing] = []
         for event in events:
-            mark = len(turn.replies)
-            await apply_events(turn, [event])
-            out += turn.replies[mark:] + turn.render([event])
-            del turn.replies[mark:]
+            out += await apply_events(turn, [event]) + turn.render([event])
         return out
 
     async def _continue(self, turn: Turn) -> None:

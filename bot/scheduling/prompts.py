@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
-from bot.conversation.learn import show_snippet
+from bot.conversation.learn import next_snippet
 from bot.conversation.messages import Button, ButtonRef
 from bot.conversation.turn import Turn
 from bot.scheduling.claim import Policy
@@ -107,10 +107,10 @@ async def _snippet(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
     since = journey_start(turn.mother.baby_birth_date, turn.mother.created_at, turn.zone.key)
     topics = prompts.policy.cadence.snippet_topics_on(date.fromisoformat(send.local_date), since)
     for topic in topics:
-        if await show_snippet(turn, topic):
-            last = turn.replies[-1]
+        snippet = await next_snippet(turn, topic)
+        if snippet is not None:
             intro = turn.text("schedule.snippet_intro")
-            turn.replies[-1] = replace(last, text=f"{intro}\n\n{last.text}")
+            turn.replies.append(replace(snippet, text=f"{intro}\n\n{snippet.text}"))
             return None
     return "nothing new to read"
 
