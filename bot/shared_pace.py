@@ -1,0 +1,51 @@
+"""One sending pace for several workers: the sender asks it before each request.
+
+Telegram's limits are the bot's, not a process's: 30 messages a second overall (or the paid
+broadcast rate configured) and about one a second per chat. With several workers on one
+PostgreSQL, each sender keeps its own lanes and in-memory pacer, and before each request also
+books a slot in the database (``bot/storage/pace.py``), so the sum of all workers keeps the
+limits. On SQLite there is one process and no shared pace: its in-memory pacer is the pace.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.pacing import HEADROOM, LATE_TOLERANCE
+from bot.storage import pace
+from bot.storage.pace import Booking
+from bot.storage.tx import Store
+
+PER_CHAT_SECONDS = 1.0
+
+
+class SharedPace(Protocol):
+    async def book(self, chat_id: int, *, per_chat: bool) -> Booking:
+        """A slot for one request to ``chat_id`` now, or how long to wait for one;
+        ``per_chat``: keep one second since her chat's last message."""
+        ...
+
+
+class DatabasePace:
+    """Slots ``1 / (rate × headroom)`` apart on the database's clock, as the in-memory pacer
+    spaces them, for all workers together."""
+
+    def __init__(self, store: Store, rate: float, headroom: float = HEADROOM) -> None:
+        self.store = store
+        self.step = 1.0 / (rate * headroom)
+
+    async def book(self, chat_id: int, *, per_chat: bool) -> Booking:
+        async with self.store.reading() as tx:  # one statement, atomic on its own
+            return await pace.book_send(
+                tx,
+                chat_id,
+                per_chat=per_chat,
+                step=self.step,
+                chat_step=PER_CHAT_SECONDS,
+                late=LATE_TOLERANCE,
+            )
+
+
+def shared_pace_for(store: Store, rate: float) -> SharedPace | None:
+    """The database's pace when several workers may share it (PostgreSQL), else None."""
+    return DatabasePace(store, rate) if store.dialect == "postgres" else None
