@@ -259,6 +259,14 @@ class Sender:
             await self.clock.sleep(booking.global_wait)
         return False
 
+    async def _shared_sent(self, chat_id: int) -> None:
+        if self.shared is None:
+            return
+        try:
+            await self.shared.sent(chat_id)
+        except Exception:  # her chat stays held a little longer: slower, never faster
+            log.exception("shared_pace_failed")
+
     def _window_delay(self, now: float) -> float:
         """How long until one more request keeps any second's count within the limit, judged
         by when requests really left (see ``_deliver``), not when their slot was booked.
@@ -305,6 +313,7 @@ class Sender:
                 self._finish(item, Outcome("sent", tuple(item.message_ids)))
         finally:
             self._delivered(item.chat_id)
+            await self._shared_sent(item.chat_id)
 
     def _retry(self, item: Item, message: Outgoing, exc: RetryLater) -> None:
         """A 429 slows down what caused it: her chat alone if it had a message within the

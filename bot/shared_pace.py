@@ -17,12 +17,17 @@ from bot.storage.pace import Booking
 from bot.storage.tx import Store
 
 PER_CHAT_SECONDS = 1.0
+CHAT_HOLD_SECONDS = 30.0  # a chat's slot while its message is under way (a dead worker's: this)
 
 
 class SharedPace(Protocol):
     async def book(self, chat_id: int, *, per_chat: bool) -> Booking:
         """A slot for one request to ``chat_id`` now, or how long to wait for one;
         ``per_chat``: keep one second since her chat's last message."""
+        ...
+
+    async def sent(self, chat_id: int) -> None:
+        """Telegram answered a request to ``chat_id`` (whatever it said)."""
         ...
 
 
@@ -41,9 +46,15 @@ class DatabasePace:
                 chat_id,
                 per_chat=per_chat,
                 step=self.step,
-                chat_step=PER_CHAT_SECONDS,
+                chat_hold=CHAT_HOLD_SECONDS,
                 late=LATE_TOLERANCE,
             )
+
+    async def sent(self, chat_id: int) -> None:
+        """Her second counts from the answer, as the in-memory sender counts it: the request
+        arrived before it, so the next one, a second later, arrives more than a second later."""
+        async with self.store.reading() as tx:
+            await pace.sent(tx, chat_id, PER_CHAT_SECONDS)
 
 
 def shared_pace_for(store: Store, rate: float) -> SharedPace | None:

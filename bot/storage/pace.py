@@ -29,11 +29,14 @@ class Booking:
 
 
 async def book_send(
-    tx: Tx, chat_id: int, *, per_chat: bool, step: float, chat_step: float, late: float
+    tx: Tx, chat_id: int, *, per_chat: bool, step: float, chat_hold: float, late: float
 ) -> Booking:
+    """A slot now, ``step`` seconds after the last one overall (``late``: how far behind a
+    slot may be kept, as the in-memory pacer does); her chat held ``chat_hold`` seconds until
+    :func:`sent` says when the message arrived."""
     row = await tx.fetchone(
         "SELECT global_wait, chat_wait, granted_at FROM poruch_book_send(?, ?, ?, ?, ?)",
-        (chat_id, per_chat, step, chat_step, late),
+        (chat_id, per_chat, step, chat_hold, late),
     )
     if row is None:  # a function with OUT parameters always answers one row
         raise RuntimeError("poruch_book_send returned nothing")
@@ -42,6 +45,15 @@ async def book_send(
         float(row["global_wait"]),
         float(row["chat_wait"]),
         None if granted is None else float(granted),
+    )
+
+
+async def sent(tx: Tx, chat_id: int, chat_step: float) -> None:
+    """Telegram answered: her chat's next slot is ``chat_step`` seconds from now."""
+    await tx.execute(
+        "UPDATE chat_pace SET next_at = EXTRACT(EPOCH FROM clock_timestamp()) + ?"
+        " WHERE chat_id = ?",
+        (chat_step, chat_id),
     )
 
 

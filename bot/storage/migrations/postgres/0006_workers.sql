@@ -22,12 +22,15 @@ CREATE TABLE chat_pace (
 
 -- global_wait > 0: no slot for anyone yet; chat_wait > 0: none for this chat yet (scheduled
 -- messages keep 1 s per chat); both 0: granted at granted_at. Chat row first, then the bot's
--- row, always in that order, so two bookings never wait for each other in a circle.
+-- row, always in that order, so two bookings never wait for each other in a circle. A granted
+-- chat is held for chat_hold seconds: Telegram counts a chat's second from when the message
+-- arrived, which only the worker sending it learns (its answer); it then sets the chat's next
+-- slot one second after that (bot/storage/pace.py, sent).
 CREATE FUNCTION poruch_book_send(
     chat BIGINT,
     per_chat BOOLEAN,
     step DOUBLE PRECISION,
-    chat_step DOUBLE PRECISION,
+    chat_hold DOUBLE PRECISION,
     late DOUBLE PRECISION,
     OUT global_wait DOUBLE PRECISION,
     OUT chat_wait DOUBLE PRECISION,
@@ -53,7 +56,7 @@ BEGIN
         RETURN;
     END IF;
     UPDATE send_pace SET next_at = GREATEST(global_next, now_s - late) + step WHERE id = 1;
-    UPDATE chat_pace SET next_at = now_s + chat_step WHERE chat_id = chat;
+    UPDATE chat_pace SET next_at = now_s + chat_hold WHERE chat_id = chat;
     granted_at := now_s;
 END
 $$;
