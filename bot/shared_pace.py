@@ -9,6 +9,7 @@ limits. On SQLite there is one process and no shared pace: its in-memory pacer i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from bot.pacing import HEADROOM, LATE_TOLERANCE
@@ -18,6 +19,7 @@ from bot.storage.tx import Store
 
 PER_CHAT_SECONDS = 1.0
 CHAT_HOLD_SECONDS = 30.0  # a chat's slot while its message is under way (a dead worker's: this)
+HELD_RECHECK_SECONDS = 0.25  # her message is under way elsewhere: its answer frees her soon
 
 
 class SharedPace(Protocol):
@@ -41,7 +43,7 @@ class DatabasePace:
 
     async def book(self, chat_id: int, *, per_chat: bool) -> Booking:
         async with self.store.reading() as tx:  # one statement, atomic on its own
-            return await pace.book_send(
+            booking = await pace.book_send(
                 tx,
                 chat_id,
                 per_chat=per_chat,
@@ -49,6 +51,9 @@ class DatabasePace:
                 chat_hold=CHAT_HOLD_SECONDS,
                 late=LATE_TOLERANCE,
             )
+        if booking.chat_wait > PER_CHAT_SECONDS:  # held, not booked: ask again soon
+            return replace(booking, chat_wait=HELD_RECHECK_SECONDS)
+        return booking
 
     async def sent(self, chat_id: int) -> None:
         """Her second counts from the answer, as the in-memory sender counts it: the request
