@@ -10,9 +10,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.config import Config
+from bot.conversation.messages import Incoming, Sender
+from bot.conversation.service import Conversation
+from bot.services import Catalog
 from bot.storage import dialog, locks, mothers
 from bot.storage.postgres import PgStore
-from tests.workers.conftest import T0, until
+from tests.workers.conftest import T0, pg_services, until
 
 CHAT = 7_000_000_123  # over 32 bits, as Telegram's ids are now
 
@@ -126,3 +130,49 @@ def test_chat_ids_fold_into_32_bit_keys() -> None:
     for chat in (1, -1001234567890, 7_000_000_123, 2**63 - 1, -(2**63)):
         assert -(2**31) <= locks.fold(chat) < 2**31
     assert locks.fold(CHAT) != locks.fold(CHAT + 1)
+
+
+async def test_one_update_delivered_to_two_workers_at_once_is_answered_once(
+    pg_url: str, config: Config, catalog: Catalog
+) -> None:
+    """Two workers' conversations over one database take the same /start at the same time:
+    one answers it, the other finds it taken (after waiting for her turn)."""
+    both = [await pg_services(pg_url, config, catalog) for _ in range(2)]
+    try:
+        her = Sender(chat_id=CHAT, user_id=CHAT, first_name="Olena", language_code="en")
+        start = Incoming(her, "command", text="/start", command="start", update_id=77)
+        answers = await asyncio.gather(
+            *(Conversation(services).handle(start, T0) for services in both)
+        )
+        assert sorted(len(replies) > 0 for replies in answers) == [False, True]
+        row = await both[0].db.fetchone("SELECT COUNT(*) FROM mothers WHERE chat_id = ?", (CHAT,))
+        assert row == (1,)
+    finally:
+        for services in both:
+            await services.close()
+
+
+async def test_two_updates_of_hers_at_two_workers_at_once_run_one_after_the_other(
+    pg_url: str, config: Config, catalog: Catalog
+) -> None:
+    """Her first two messages reach two workers together: without her lock both turns would
+    find no mother and both create her (one failing on the unique chat id)."""
+    both = [await pg_services(pg_url, config, catalog) for _ in range(2)]
+    try:
+        her = Sender(chat_id=CHAT, user_id=CHAT, first_name="Olena", language_code="en")
+        updates = [
+            Incoming(her, "command", text="/start", command="start", update_id=id_)
+            for id_ in (81, 82)
+        ]
+        answers = await asyncio.gather(
+            *(
+                Conversation(services).handle(update, T0)
+                for services, update in zip(both, updates, strict=True)
+            )
+        )
+        assert all(answers), "both turns answered"
+        row = await both[0].db.fetchone("SELECT COUNT(*) FROM mothers WHERE chat_id = ?", (CHAT,))
+        assert row == (1,)
+    finally:
+        for services in both:
+            await services.close()
