@@ -44,7 +44,7 @@ from bot.delivery import (
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
-from bot.storage import alerts, claims, mothers
+from bot.storage import alerts, claims, locks, mothers
 from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
 from bot.storage.tx import Tx
 
@@ -158,7 +158,7 @@ class OutboxWorker:
             now = self.clock()
             if self.is_leader():
                 await self._queue_repeats(now)
-                await self.digest.sweep(now)
+            await self.digest.sweep(now)  # every worker: hold what is due before claiming it
             items = await self._claim_due(now)
             started = []
             for item in items:
@@ -198,6 +198,7 @@ class OutboxWorker:
                 return
         chats = {self.services.staff_chat_id, self.services.staff_backup_chat_id}
         async with self.services.db.transaction() as tx:
+            await locks.lock_duty(tx, locks.REPEATS)
             for alert in await alerts.due_repeats(tx, now):
                 await alerts.schedule_repeat(tx, alert.id, now, self.repeat_after)
                 for chat in chats - {None}:

@@ -30,7 +30,7 @@ from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
 from bot.sender import Lane, Outcome, Sender
 from bot.services import Services
-from bot.storage import claims, dialog, messages, mothers, pace, schedule
+from bot.storage import claims, dialog, locks, messages, mothers, pace, schedule
 from bot.storage.schedule import SendRow
 
 log = logging.getLogger("poruch.schedule")
@@ -113,6 +113,7 @@ class Scheduler:
         while report.claimed.slots < room:
             batch = min(CLAIM_BATCH, room - report.claimed.slots)
             async with self.services.db.transaction() as tx:
+                await locks.lock_duty(tx, locks.SLOTS)
                 count = await claim_slots(tx, self.policy, now, batch)
                 report.reminders += await claim_reminders(tx, self.policy, now, batch)
             for name in ("slots", "passed_over", "sends", "alerts"):

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 MOTHER_NAMESPACE = 0x504F_0001  # "PO" 1: a mother's turn
 LEADER_NAMESPACE = 0x504F_0002  # "PO" 2: the leader
 LEADER_KEY = 1
+DUTY_NAMESPACE = 0x504F_0003  # "PO" 3: a duty run for the whole bot (the keys below)
+REPEATS = 1
+DIGESTS = 2
+SLOTS = 3
 
 
 def fold(chat_id: int) -> int:
@@ -40,6 +44,15 @@ async def lock_mother(tx: Tx, chat_id: int) -> None:
     committed: two updates of hers arriving at two workers cannot interleave."""
     if tx.dialect == "postgres":
         await tx.execute("SELECT pg_advisory_xact_lock(?, ?)", (MOTHER_NAMESPACE, fold(chat_id)))
+
+
+async def lock_duty(tx: Tx, duty: int) -> None:
+    """Run a duty for the whole bot in one transaction at a time: the leader's duties stay
+    single even in the seconds after a leader lost its lock and before it noticed, and the
+    digest sweep, which every worker runs before claiming, is never run twice at once. Taken
+    first, so the duty's reads see what the one before it committed."""
+    if tx.dialect == "postgres":
+        await tx.execute("SELECT pg_advisory_xact_lock(?, ?)", (DUTY_NAMESPACE, duty))
 
 
 class LeaderLock(Protocol):

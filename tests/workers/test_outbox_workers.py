@@ -8,6 +8,8 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+from bot.conversation.messages import Outgoing
+from bot.safety.outbox import OutboxWorker
 from bot.services import Services
 from bot.storage import alerts, mothers
 from tests.conftest import STAFF_CHAT
@@ -84,3 +86,29 @@ async def test_a_dead_workers_alerts_are_delivered_by_another_after_its_lease(
     clock.now = T0 + dead.worker.lease + timedelta(seconds=1)
     assert await alive.worker.run_once() == len(MOTHERS)
     assert staff_lines(api) == Counter(dict.fromkeys(MOTHERS, 1))
+
+
+async def test_two_workers_that_both_think_they_lead_queue_one_repeat(
+    workers: Workers, api: FakeBotApi
+) -> None:
+    """The seconds after a leader lost its lock and before it noticed: both queue repeats of
+    unacknowledged alerts at once, and each alert still gets one repeat."""
+    clock = Clock()
+    services = [await workers.new_services() for _ in range(2)]
+    [first, *_] = await crisis_alerts(services[0], api)
+    async with services[0].db.transaction() as tx:
+        await alerts.mark_delivered(tx, first, T0 - timedelta(minutes=20), timedelta(minutes=15))
+    leaders = [
+        OutboxWorker(s, FakeTransport(), clock, worker_id=f"w{i}", is_leader=lambda: True)
+        for i, s in enumerate(services)
+    ]
+    await asyncio.gather(*(worker._queue_repeats(T0) for worker in leaders))
+    row = await services[0].db.fetchone(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'alert_repeat' AND alert_id = ?", (first,)
+    )
+    assert row == (1,)
+
+
+class FakeTransport:
+    async def deliver(self, message: Outgoing) -> int | None:
+        raise AssertionError("nothing is delivered here")
