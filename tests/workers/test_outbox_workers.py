@@ -56,7 +56,7 @@ async def test_three_workers_deliver_each_alert_exactly_once(
     workers: Workers, api: FakeBotApi
 ) -> None:
     clock = Clock()
-    runtimes = [await workers.new_runtime(clock=clock) for _ in range(3)]
+    runtimes = [await workers.new_outbox_runtime(clock=clock) for _ in range(3)]
     await crisis_alerts(runtimes[0].services, api)
     delivered = []
     for _ in range(4):  # alerts, then the notices their delivery queued
@@ -76,8 +76,8 @@ async def test_a_dead_workers_alerts_are_delivered_by_another_after_its_lease(
     workers: Workers, api: FakeBotApi
 ) -> None:
     clock = Clock()
-    dead = await workers.new_runtime(clock=clock)
-    alive = await workers.new_runtime(clock=clock)
+    dead = await workers.new_outbox_runtime(clock=clock)
+    alive = await workers.new_outbox_runtime(clock=clock)
     await crisis_alerts(alive.services, api)
     claimed = await dead.worker._claim_due(clock.now)  # then it dies: nothing delivered
     assert len(claimed) == len(MOTHERS)
