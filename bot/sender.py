@@ -29,6 +29,7 @@ from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Transport, Unreachable, check_wanted
 from bot.pacing import Clock, Pacer, RealClock
 from bot.priority import Lane, send_lane
+from bot.shared_pace import SharedPace
 
 log = logging.getLogger("poruch.sender")
 
@@ -39,6 +40,7 @@ PRUNE_CHATS_OVER = 20_000
 WINDOW = 1.0  # Telegram counts messages per second, in sliding windows
 WINDOW_MARGIN = 0.02  # jitter between a request leaving and Telegram stamping it (< the headroom)
 SCAN_LIMIT = 500  # items looked at per lane when choosing: bounded even with a long queue
+SHARED_PACE_RETRY = 1.0  # the shared pace could not be asked (database down): look again
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,12 @@ class Sender:
         rate: float = 30.0,
         clock: Clock | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
+        shared: SharedPace | None = None,
     ) -> None:
+        """``shared``: the pace several workers share (``bot/shared_pace.py``), asked before
+        each request on top of this sender's own pacer; None with one process."""
         self.transport = transport
+        self.shared = shared
         self.clock = clock or RealClock()
         self.pacer = Pacer(rate)
         self.window_limit = max(1, int(rate))
@@ -181,7 +187,9 @@ class Sender:
             if delay > 0:
                 await self.clock.sleep(delay)
                 continue
-            self._start(item, now)
+            if self.shared is not None and not await self._shared_slot(item):
+                continue
+            self._start(item, self.clock.now())
         self._idle.set()
 
     def _pick(self, now: float) -> tuple[Item | None, float | None]:
@@ -224,6 +232,32 @@ class Sender:
             log.exception("prepare_failed")
         if not item.messages:
             self._finish(item, SendResult("skipped"))
+
+    async def _shared_slot(self, item: Item) -> bool:
+        """A slot from the pace all workers share, else wait as it says: for her chat (another
+        item may go meanwhile) or for everyone."""
+        assert self.shared is not None
+        try:
+            booking = await self.shared.book(item.chat_id, per_chat=item.lane == Lane.SCHEDULED)
+        except Exception:
+            log.exception("shared_pace_failed")
+            await self.clock.sleep(SHARED_PACE_RETRY)
+            return False
+        if booking.granted:
+            return True
+        if booking.chat_wait > 0:
+            item.not_before = max(item.not_before, self.clock.now() + booking.chat_wait)
+        else:
+            await self.clock.sleep(booking.global_wait)
+        return False
+
+    async def _shared_sent(self, chat_id: int) -> None:
+        if self.shared is None:
+            return
+        try:
+            await self.shared.sent(chat_id)
+        except Exception:  # her chat stays held a little longer: slower, never faster
+            log.exception("shared_pace_failed")
 
     def _window_delay(self, now: float) -> float:
         """How long until one more request keeps any second's count within the limit, judged
@@ -271,6 +305,7 @@ class Sender:
                 self._finish(item, SendResult("sent", tuple(item.message_ids)))
         finally:
             self._delivered(item.chat_id)
+            await self._shared_sent(item.chat_id)
 
     def _retry(self, item: Item, message: Outgoing, exc: RetryLater) -> None:
         """A 429 slows down what caused it: her chat alone if it had a message within the

@@ -29,7 +29,7 @@ from bot.engine import (
     TextInput,
 )
 from bot.services import Services
-from bot.storage import dialog, mothers
+from bot.storage import dialog, locks, mothers
 
 log = logging.getLogger("poruch.conversation")
 
@@ -80,6 +80,7 @@ class Conversation:
             return []
         try:
             async with self.services.db.transaction() as tx:
+                await locks.lock_mother(tx, incoming.author.chat_id)  # one turn of hers at a time
                 if incoming.update_id is not None and not await dialog.claim_update(
                     tx, incoming.update_id, now
                 ):
@@ -104,6 +105,7 @@ class Conversation:
         author = Author(chat_id=chat_id, user_id=chat_id)
         try:
             async with self.services.db.transaction() as tx:
+                await locks.lock_mother(tx, chat_id)
                 mother = await mothers.by_chat(tx, chat_id)
                 if mother is None:
                     return []

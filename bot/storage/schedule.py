@@ -199,6 +199,17 @@ async def pending_sends(tx: Tx, limit: int) -> list[SendRow]:
     return [_send(row) for row in rows]
 
 
+async def sends_by_id(tx: Tx, ids: list[int]) -> list[SendRow]:
+    """These rows (just claimed), in due order."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = await tx.fetchall(
+        f"SELECT {SEND_COLUMNS} WHERE s.id IN ({marks}) ORDER BY s.due_at, s.id", ids
+    )
+    return [_send(row) for row in rows]
+
+
 async def mark_send(
     tx: Tx, send_id: int, status: str, now: datetime, reason: str | None = None
 ) -> None:
