@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -30,6 +30,7 @@ from tests.ops.test_status import _seed
 from tests.pgserver import fresh_database
 
 LATEST = max(number for number, _ in migration_files())
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -154,12 +155,13 @@ async def test_restore_refuses_while_the_bot_is_connected_then_restores_and_keep
         await services.close()
     assert await _chat_ids(url) == [1, 2]
 
-    kept = await asyncio.to_thread(restore_postgres, saved, url)
+    kept = await asyncio.to_thread(restore_postgres, saved, url, NOW)
     assert await _chat_ids(url) == [1]
     assert kept is not None and kept.parent == tmp_path and ".before-restore-" in kept.name
     assert kept.stat().st_mode & 0o777 == 0o600
 
-    await asyncio.to_thread(restore_postgres, kept, url)  # the replaced contents, back again
+    again = await asyncio.to_thread(restore_postgres, kept, url, NOW + timedelta(seconds=1))
+    assert again is not None and again != kept  # the replaced contents, back again
     assert await _chat_ids(url) == [1, 2]
     services = await Services.start(config, catalog)  # starts, migrates nothing, works
     try:
