@@ -10,6 +10,7 @@ nothing depends on which module happened to be imported first.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.conversation import journey_calls
@@ -46,12 +47,12 @@ async def decline_consent(turn: Turn) -> list[Outgoing]:
     """Store nothing about her but the fact that she declined, so the bot does not nag.
 
     A mother who had agreed before (she sent /start again) withdraws her consent: she is
-    erased as /delete would, her words blanked in the care team's alerts and the WAL
-    checkpointed, not just her row dropped."""
+    erased as /delete would, her words blanked in the care team's alerts and the freed space
+    reclaimed, not just her row dropped."""
     if turn.consented:
         await erase.erase_mother(turn.tx, turn.mother_id, turn.now)
         turn.mother = None
-        turn.after_commit.append(turn.services.db.checkpoint)
+        turn.after_commit.append(partial(erase.forget_freed, turn.services.db))
     await turn.erase_mother()
     await mothers.mark_declined(turn.tx, turn.incoming.author.chat_id, turn.now)
     return []

@@ -16,7 +16,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.clock import iso, utcnow
 from bot.storage import kv
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 log = logging.getLogger("poruch.telegram")
 
@@ -25,7 +25,7 @@ GROUP_TYPES = ("group", "supergroup")
 
 
 class GroupTracker:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
         self._seen: set[tuple[int, str]] = set()
 
@@ -49,6 +49,6 @@ class GroupTracker:
         log.info("group_seen chat=%s bot=%s", chat.id, status)
 
 
-def track_groups(application: Application, db: Database) -> None:
+def track_groups(application: Application, db: Store) -> None:
     """Run the tracker before every other handler (group -1), whatever they decide."""
     application.add_handler(TypeHandler(Update, GroupTracker(db).on_update), group=-1)

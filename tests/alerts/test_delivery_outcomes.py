@@ -152,7 +152,7 @@ async def test_a_refused_text_is_sent_plain_then_bare_then_dead_and_counted(
     assert transport.attempts == 3  # the HTML version, the plain one, then without buttons
     row = await services.db.fetchone("SELECT status, payload FROM outbox")
     assert row is not None and row["status"] == "dead" and '"bare": true' in row["payload"]
-    status = collect(services.config, T0)
+    status = await asyncio.to_thread(collect, services.config, T0)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
 
 
@@ -254,7 +254,7 @@ async def test_a_migrated_staff_group_is_followed_and_remembered(services: Servi
     assert services.staff_chat_id == moved
     reloaded = await StaffChats.load(services.db)
     assert reloaded.primary(services.config) == moved
-    status = collect(services.config, T0)
+    status = await asyncio.to_thread(collect, services.config, T0)
     assert status.moves == {STAFF_CHAT: (moved, iso(T0))}
 
 

@@ -17,10 +17,17 @@ import pytest
 from bot.conversation.messages import Author, Button, ButtonRef, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.services import Services
+from tests.conftest import BACKENDS
 
 START = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)  # 09:00 in Kyiv
 LANGS = ("en", "uk")
 _update_ids = itertools.count(1)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return str(request.param)
 
 
 @dataclass

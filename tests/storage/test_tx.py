@@ -1,5 +1,5 @@
-"""The SQLite unit of work answers what repositories rely on: rows changed, ids returned,
-conflicts skipped, and every transaction either whole or absent."""
+"""The unit of work, on SQLite and on PostgreSQL, answers what repositories rely on: rows
+changed, ids returned, conflicts skipped, and every transaction either whole or absent."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from bot.storage import alerts, mothers, schedule
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-async def test_execute_returns_the_rows_changed(services: Services) -> None:
+async def test_execute_returns_the_rows_changed(services: Services, backend: str) -> None:
     async with services.db.transaction() as tx:
         for chat_id in (1, 2, 3):
             await mothers.create(tx, chat_id, "en", NOW)
         changed = await tx.execute("UPDATE mothers SET status = 'paused' WHERE chat_id > ?", (1,))
-    assert tx.dialect == "sqlite"
+    assert tx.dialect == backend
     assert changed == 2
 
 

@@ -60,16 +60,8 @@ class Workers:
         return runtime
 
     async def new_outbox_runtime(self, **options: object) -> Runtime:
-        """A runtime whose outbox worker skips the digest sweep: the digests' SQL is still
-        SQLite's (``json_extract``) until the repositories gain their PostgreSQL branches;
-        these tests deliver urgent alerts, which never pass through a digest."""
-        runtime = await self.new_runtime(**options)
-
-        async def no_sweep(now: datetime) -> None:
-            return None
-
-        runtime.worker.digest.sweep = no_sweep  # type: ignore[method-assign]
-        return runtime
+        """A runtime whose outbox delivers (the digest sweep included, as in production)."""
+        return await self.new_runtime(**options)
 
     async def close(self) -> None:
         for runtime in self.runtimes:
