@@ -81,7 +81,18 @@ class NgramModel:
 
     def score(self, text: str) -> float:
         """Log-odds of concern: crisis or distress, against everyday."""
-        crisis, distress = self._log_odds(self._values(text))
+        crisis, distress = self.bias
+        weights = self.weights
+        for block in features(text):
+            block_crisis = block_distress = 0.0
+            for feature in block:
+                weight = weights.get(feature)
+                if weight is not None:
+                    block_crisis += weight[0]
+                    block_distress += weight[1]
+            if block:
+                crisis += block_crisis / math.sqrt(len(block))
+                distress += block_distress / math.sqrt(len(block))
         return _log_add(crisis, distress)
 
     def top_grams(self, text: str, count: int = 5) -> list[str]:
