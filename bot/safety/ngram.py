@@ -1,35 +1,32 @@
-"""A second opinion where the lexicons cannot generalise: a learned model of concern.
+"""A second opinion where the lexicons cannot generalise: a character n-gram model.
 
-Logistic regression (crisis, distress, none) over the character 2–5-grams of each word (``<``
-and ``>`` mark its edges) and the word unigrams and bigrams, all taken from the detector's
-matching form and its first Cyrillic reading when she typed Ukrainian or Russian in Latin
-letters. It is trained on the labelled corpus (crisis, distress and everyday messages) by
-:mod:`bot.safety.ngram_train`, shipped as a file of per-feature weights (``ngram_model.json``)
-and retrained with ``python -m bot.safety.ngram``; scoring here is pure Python.
+Naive Bayes over the character 3–5-grams of each word (in the detector's matching form, and its
+first Cyrillic reading when she typed Ukrainian or Russian in Latin letters), trained on the
+labelled corpus: crisis and distress messages against everyday ones. It is shipped as a small
+file of per-n-gram log-odds (``ngram_model.json``) and retrained with
+``python -m bot.safety.ngram``.
 
 It never raises an alert by itself. A message that no lexicon matched but that the model scores
 at or above ``second_opinion_score`` (content/escalation.yaml) gets the distress tier: an
 acknowledgement and the direct safety question. Only her answer can make it urgent, and staff
-then see the features that weighed most (:meth:`NgramModel.top_grams`). Held-out figures: the
+then see the n-grams that weighed most (:meth:`NgramModel.top_grams`). Held-out figures: the
 training data never includes a blind batch numbered :data:`HELD_OUT_FROM` or later, so a new
 batch is measured before the model has seen it; once a batch's first check is recorded it is
-trained on. ``tests/safety/test_tiers.py`` prints what the second opinion adds on each batch,
-marking the ones it trained on. How the model was chosen (cross-validation on the training data
-alone): ``python -m bot.safety.ngram_cv``.
+trained on (batches 8, 9 and 10 since 2026-12-04). ``tests/safety/test_tiers.py`` prints what the
+second opinion adds on each batch, marking the ones it trained on.
 
-Each block of features (character n-grams, words) counts divided by the square root of its
-size, so a long message does not win by length alone. The classes are weighted to count
-equally: how many concern and everyday messages the corpus holds is set by how its files were
-written, not by how often mothers write either. ``second_opinion_score`` alone sets how readily
-it asks.
+The two classes count equally (the prior is 0): how many concern and everyday messages the
+corpus holds is set by how its files were written (the tiered batches hold about two concern
+messages for each everyday one), not by how often mothers write either, so the corpus's ratio
+would only move the threshold. ``second_opinion_score`` alone sets how readily it asks.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -43,127 +40,107 @@ CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
 # check is recorded in its header (batches 8, 9 and 10: 2026-12-04), never before.
 HELD_OUT_FROM = 12
-LABELS = ("crisis", "distress", "none")
-_SIZES = (2, 3, 4, 5)
+_SIZES = (3, 4, 5)
+_MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
+# Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer
+# ("half past seven", "yesterday-ish") are weak evidence, so the sum is scaled by the square
+# root of the n-grams counted plus this many (about eight words' worth).
+_SHRINK = 40
 
 
-def features(text: str) -> tuple[set[str], set[str]]:
-    """The character n-grams of each word (``<di``, ``die>``) and the words and word pairs
-    (``[die]``, ``[to die]``): two blocks, since they are scaled separately."""
+def grams(text: str) -> set[str]:
+    """The character n-grams of each word, with ``<`` and ``>`` marking word edges."""
     form = matching_form(text)
-    chars: set[str] = set()
-    words: set[str] = set()
+    found: set[str] = set()
     for reading in [form, *cyrillic_readings(form)[:1]]:
-        tokens = reading.split()
-        for word in set(tokens):  # a long message repeats its words: each once
+        for word in set(reading.split()):  # a long message repeats its words: each once
             padded = f"<{word}>"
             for size in _SIZES:
-                chars.update(padded[i : i + size] for i in range(len(padded) - size + 1))
-        words.update(f"[{word}]" for word in tokens)
-        words.update(f"[{a} {b}]" for a, b in pairwise(tokens))
-    return chars, words
+                found.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return found
 
 
 @dataclass(frozen=True)
 class NgramModel:
-    """Each concern class's log-odds against everyday, as a bias and a weight per feature:
-    ``bias[k] + Σ weight[k] · value``, for crisis (k = 0) and distress (k = 1)."""
-
-    bias: tuple[float, float]
-    weights: dict[str, tuple[float, float]]
+    prior: float
+    weights: dict[str, float]
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> NgramModel:
         data = json.loads(path.read_text(encoding="utf-8"))
-        crisis, distress = data["bias"]
-        weights = {k: (float(c), float(d)) for k, (c, d) in data["weights"].items()}
-        return cls((float(crisis), float(distress)), weights)
+        return cls(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})
 
     def score(self, text: str) -> float:
-        """Log-odds of concern: crisis or distress, against everyday."""
-        crisis, distress = self.bias
-        weights = self.weights
-        for block in features(text):
-            block_crisis = block_distress = 0.0
-            for feature in block:
-                weight = weights.get(feature)
-                if weight is not None:
-                    block_crisis += weight[0]
-                    block_distress += weight[1]
-            if block:
-                crisis += block_crisis / math.sqrt(len(block))
-                distress += block_distress / math.sqrt(len(block))
-        return _log_add(crisis, distress)
+        """Log-odds of concern, scaled by the square root of the n-grams counted (plus
+        :data:`_SHRINK`), so a long message does not win by length alone, nor a short one by a
+        few strong n-grams."""
+        found = [self.weights[g] for g in grams(text) if g in self.weights]
+        return self.prior + sum(found) / math.sqrt(len(found) + _SHRINK)
 
     def top_grams(self, text: str, count: int = 5) -> list[str]:
-        """The features of ``text`` that weighed most towards concern (shown to staff): each
-        one's pull on :meth:`score`, its two weights mixed as the two classes share the
-        concern in this message."""
-        values = self._values(text)
-        crisis, distress = self._log_odds(values)
-        share = 1 / (1 + math.exp(min(distress - crisis, 700.0)))  # crisis's part of concern
-        pull = {
-            f: value * (share * self.weights[f][0] + (1 - share) * self.weights[f][1])
-            for f, value in values.items()
-        }
-        ranked = sorted((f for f in pull if pull[f] > 0), key=lambda f: (-pull[f], f))
-        return ranked[:count]
-
-    def _values(self, text: str) -> dict[str, float]:
-        """The message's features that the model weighs, each with its value: one over the
-        square root of its block's size (every feature counted, weighed or not)."""
-        found: dict[str, float] = {}
-        for block in features(text):
-            value = 1 / math.sqrt(len(block)) if block else 0.0
-            found.update((f, value) for f in block if f in self.weights)
-        return found
-
-    def _log_odds(self, values: dict[str, float]) -> tuple[float, float]:
-        crisis, distress = self.bias
-        for feature, value in values.items():
-            weight = self.weights[feature]
-            crisis += weight[0] * value
-            distress += weight[1] * value
-        return crisis, distress
+        """The n-grams of ``text`` that weighed most towards concern (shown to staff)."""
+        weights = self.weights
+        ranked = sorted((g for g in grams(text) if weights.get(g, 0) > 0), key=lambda g: weights[g])
+        return ranked[::-1][:count]
 
 
-def _log_add(a: float, b: float) -> float:
-    """log(eᵃ + eᵇ), without overflow."""
-    high, low = max(a, b), min(a, b)
-    return high + math.log1p(math.exp(low - high))
-
-
-def training_items() -> list[tuple[str, str]]:
-    """Every trained message with its label (:data:`LABELS`); see :func:`labelled_sources`."""
-    return [item for _, items in labelled_sources() for item in items]
-
-
-def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The training data by file: the crisis corpora, the blind batches before
-    :data:`HELD_OUT_FROM` (crisis-only 1–7, tiered from 8 on) and the tier tuning files."""
-    sources = []
+def training_items() -> list[tuple[str, bool]]:
+    """The tuning corpus, the blind batches before :data:`HELD_OUT_FROM` (crisis-only 1–7,
+    tiered from 8 on: crisis and distress against everyday) and the tier tuning files."""
+    items = []
     for path in sorted(CORPUS.glob("*.yaml")):
-        sources.append((path.stem, _labelled(path)))
+        items += [(i["text"], bool(i["crisis"])) for i in yaml.safe_load(path.read_text("utf-8"))]
     for path in sorted((CORPUS / "blind").glob("batch*_*.yaml")):
-        if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM:
-            sources.append((path.stem, _labelled(path)))
+        if int(path.stem.split("_")[0].removeprefix("batch")) >= HELD_OUT_FROM:
+            continue
+        data = yaml.safe_load(path.read_text("utf-8"))
+        items += [(i["text"], _concern(i)) for i in data]
     for path in sorted((CORPUS / "tiers").glob("*.yaml")):
-        sources.append((f"tiers_{path.stem}", _labelled(path)))
-    return sources
+        data = yaml.safe_load(path.read_text("utf-8"))
+        items += [(i["text"], i["expect"] != "none") for i in data]
+    return items
 
 
-def _labelled(path: Path) -> list[tuple[str, str]]:
-    """``expect`` in the tiered files; ``crisis: true | false`` (crisis or none) before them."""
-    items = yaml.safe_load(path.read_text("utf-8"))
-    return [
-        (i["text"], str(i["expect"]) if "expect" in i else "crisis" if i["crisis"] else "none")
-        for i in items
+def _concern(item: dict[str, object]) -> bool:
+    """A labelled message is a concern: ``crisis: true`` (batches 1–7) or ``expect`` other than
+    ``none`` (the tiered batches)."""
+    if "expect" in item:
+        return item["expect"] != "none"
+    return bool(item["crisis"])
+
+
+def train(items: list[tuple[str, bool]]) -> dict[str, object]:
+    """Naive Bayes (n-gram presence per message, add-one smoothing) as per-n-gram log-odds, the
+    two classes counting equally (see the module's docstring)."""
+    counts: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+    docs = [0, 0]
+    for text, concern in items:
+        docs[concern] += 1
+        counts[concern].update(grams(text))
+    vocabulary = [
+        g for g in set(counts[0]) | set(counts[1]) if counts[0][g] + counts[1][g] >= _MIN_COUNT
     ]
+    totals = [sum(counts[0].values()), sum(counts[1].values())]
+    size = len(vocabulary)
+    weights = {
+        g: round(
+            math.log((counts[1][g] + 1) / (totals[1] + size))
+            - math.log((counts[0][g] + 1) / (totals[0] + size)),
+            2,
+        )
+        for g in vocabulary
+    }
+    return {
+        "about": "bot/safety/ngram.py: character n-gram log-odds of concern; retrain with "
+        "python -m bot.safety.ngram",
+        "trained_on": len(items),
+        "prior": 0.0,  # the classes count equally
+        "messages": {"concern": docs[1], "everyday": docs[0]},
+        "weights": {g: w for g, w in sorted(weights.items()) if w != 0},
+    }
 
 
 if __name__ == "__main__":
-    from bot.safety.ngram_train import train
-
     model = train(training_items())
     MODEL_FILE.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"{MODEL_FILE}: {len(model['weights'])} features from {model['trained_on']} messages")  # type: ignore[arg-type]
+    print(f"{MODEL_FILE}: {len(model['weights'])} n-grams from {model['trained_on']} messages")  # type: ignore[arg-type]

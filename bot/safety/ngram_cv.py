@@ -16,70 +16,41 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import yaml
 
-from bot.safety.ngram import CORPUS, NgramModel, features, labelled_sources
-from bot.safety.ngram_train import fit
+from bot.safety import ngram
+from bot.safety.ngram import CORPUS, HELD_OUT_FROM
+from bot.safety.ngram_train import fit, score
 
 QUESTION_AIM = 0.05
 # The shipped threshold's point: the aim is per batch of about fifty everyday messages, where a
 # pooled 0.05 would be passed about as often as not; 0.03 keeps a binomial standard error of margin.
 SHIPPED_AIM = 0.03
+FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
 _BLIND = re.compile(r"blind batch(?:es)? (\d+)(?: and (\d+))?")
 Items = Sequence[tuple[str, str]]
 Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
 
 
 def naive_bayes(train: Items, test: Items) -> list[float]:
-    """The model this one replaces: Naive Bayes over character 3–5-grams (add-one smoothing,
-    presence per message, n-grams seen once dropped), scaled by √(n-grams + 40)."""
+    """The shipped model (bot/safety/ngram.py), trained as it is shipped."""
+    trained = ngram.train([(text, label != "none") for text, label in train])
+    prior, weights = trained["prior"], trained["weights"]
+    assert isinstance(prior, float) and isinstance(weights, dict)
+    model = ngram.NgramModel(prior, weights)
+    return [model.score(text) for text, _ in test]
 
-    def grams(text: str) -> set[str]:
-        chars, _ = features(text)
-        return {g for g in chars if len(g) >= 3}
 
-    counts: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
-    for text, label in train:
-        counts[label != "none"].update(grams(text))
-    vocab = [g for g in set(counts[0]) | set(counts[1]) if counts[0][g] + counts[1][g] >= 2]
-    totals = [sum(counts[0].values()), sum(counts[1].values())]
-    weights = {
-        g: math.log((counts[1][g] + 1) / (totals[1] + len(vocab)))
-        - math.log((counts[0][g] + 1) / (totals[0] + len(vocab)))
-        for g in vocab
-    }
-    scores = []
-    for text, _ in test:
-        found = [weights[g] for g in grams(text) if g in weights]
-        scores.append(sum(found) / math.sqrt(len(found) + 40))
+def logistic(c: float, three_class: bool = True, words: bool = True, shrink: float = 0.0) -> Scorer:
+    def scores(train: Items, test: Items) -> list[float]:
+        model = fit(train, c, three_class, words, shrink)
+        return [score(model, text) for text, _ in test]
+
     return scores
-
-
-def logistic(c: float, three_class: bool = True, words: bool = True) -> Scorer:
-    def score(train: Items, test: Items) -> list[float]:
-        model = fit(train, c=c, three_class=three_class, words=words)
-        return [_score(model, text) for text, _ in test]
-
-    return score
-
-
-def _score(model: dict[str, object], text: str) -> float:
-    """As the bot would score it, from the pruned weights."""
-    weights, bias = model["weights"], model["bias"]
-    assert isinstance(weights, dict)
-    if isinstance(bias, list):  # three classes: the shipped form
-        return NgramModel((bias[0], bias[1]), {f: (w[0], w[1]) for f, w in weights.items()}).score(
-            text
-        )
-    assert isinstance(bias, float)
-    total = bias
-    for block in features(text):
-        total += sum(weights[f] for f in block if f in weights) / math.sqrt(len(block) or 1)
-    return total
 
 
 def candidates() -> dict[str, Scorer]:
@@ -89,8 +60,31 @@ def candidates() -> dict[str, Scorer]:
     found["logistic, two classes, character n-grams only, C=16"] = logistic(
         16.0, three_class=False, words=False
     )
-    found["logistic, three classes, C=16 (shipped)"] = logistic(16.0)
+    found["logistic, three classes, C=16"] = logistic(16.0)
+    for shrink in (10.0, 40.0):
+        found[f"logistic, three classes, C=16, shrink {shrink:g}"] = logistic(16.0, shrink=shrink)
     return found
+
+
+def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The shipped model's training data (:func:`bot.safety.ngram.training_items`) by file,
+    each message labelled crisis, distress or none."""
+    sources = [(path.stem, _labelled(path)) for path in sorted(CORPUS.glob("*.yaml"))]
+    for path in sorted((CORPUS / "blind").glob("batch*_*.yaml")):
+        if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM:
+            sources.append((path.stem, _labelled(path)))
+    for path in sorted((CORPUS / "tiers").glob("*.yaml")):
+        sources.append((f"tiers_{path.stem}", _labelled(path)))
+    return sources
+
+
+def _labelled(path: Path) -> list[tuple[str, str]]:
+    """``expect`` in the tiered files; ``crisis: true | false`` (crisis or none) before them."""
+    items = yaml.safe_load(path.read_text("utf-8"))
+    return [
+        (i["text"], str(i["expect"]) if "expect" in i else "crisis" if i["crisis"] else "none")
+        for i in items
+    ]
 
 
 @dataclass
@@ -164,6 +158,9 @@ def report(name: str, scored: list[Scored]) -> None:
         least = threshold(scored, aim)
         print(f"\n{name}, everyday question ≤ {aim:.2f} out of fold: threshold {least:.3f}")
         _print_rates(scored, least)
+    for least in FIXED:
+        print(f"\n{name}, at threshold {least:g}")
+        _print_rates(scored, least)
 
 
 def _print_rates(scored: list[Scored], least: float) -> None:
@@ -216,7 +213,8 @@ def lexicon_tiers() -> dict[str, str]:
 
 if __name__ == "__main__":
     tiers = lexicon_tiers()
-    chosen = sys.argv[1:]  # names to run, by a word they contain; all by default
+    # Names to run, by words they contain (all by default); --at=T adds a threshold's figures.
+    chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
     for name, scorer in candidates().items():
         if chosen and not any(word in name for word in chosen):
             continue
