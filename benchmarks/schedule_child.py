@@ -27,11 +27,12 @@ from bot.clock import iso, parse_iso
 from bot.config import QuietHours
 from bot.conversation.messages import Outgoing
 from bot.pacing import VirtualClock
+from bot.priority import Lane, Priority
 from bot.runtime import build_runtime
 from bot.scheduling.claim import claim_reminders, claim_slots
 from bot.scheduling.planner import plan_unplanned
 from bot.scheduling.scheduler import Scheduler
-from bot.sender import Item, Lane, Sender
+from bot.sender import Item, Sender
 from bot.services import Services
 from bot.telegram.app import GIL_SWITCH_SECONDS
 from bot.telegram.callbacks import CallbackCodec, new_secret
@@ -95,7 +96,8 @@ async def real_window(services: Services, seconds: float) -> dict:
         while time.monotonic() - t0 < seconds:
             began = time.monotonic()
             crisis_chat = 900_000 + len(urgent)  # crisis replies, each to another mother
-            await sender.send(Outgoing(crisis_chat, "URGENT: crisis reply", urgent=True))
+            crisis = Outgoing(crisis_chat, "URGENT: crisis reply", priority=Priority.URGENT)
+            await sender.send(crisis)
             urgent.append(time.monotonic() - began)
             await asyncio.sleep(0.2)
         await feeder

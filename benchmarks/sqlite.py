@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks import common
 from benchmarks.common import Row
 from bot.clock import iso
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.services import Catalog, Services
 from bot.storage import Database, mothers
@@ -31,13 +31,13 @@ _updates = itertools.count(1)
 
 def _button(chat_id: int, reply: Outgoing) -> Incoming:
     ref = reply.buttons[0][0].ref
-    return Incoming(Sender(chat_id, chat_id), "button", button=ref, update_id=next(_updates))
+    return Incoming(Author(chat_id, chat_id), "button", button=ref, update_id=next(_updates))
 
 
 async def checkin(conversation: Conversation, chat_id: int, now: datetime) -> int:
     """One whole check-in, pressing the first button each time; returns the updates handled."""
     command = Incoming(
-        Sender(chat_id, chat_id),
+        Author(chat_id, chat_id),
         "command",
         text="/checkin",
         command="checkin",

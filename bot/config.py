@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.content import LANGUAGES
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -149,8 +151,9 @@ def _database_url(name: str, raw: str) -> str | None:
 
 
 def _language(name: str, raw: str) -> str:
-    if raw.strip() not in ("en", "uk"):
-        raise ConfigError(f"{name} must be 'en' or 'uk', got {raw!r}")
+    if raw.strip() not in LANGUAGES:
+        spelled = " or ".join(f"'{lang}'" for lang in LANGUAGES)
+        raise ConfigError(f"{name} must be {spelled}, got {raw!r}")
     return raw.strip()
 
 

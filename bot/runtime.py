@@ -24,11 +24,15 @@ from bot.conversation.host_calls import HOST_CALL_NAMES
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import Transport
+from bot.leadership import RETRY_SECONDS, Leadership, leadership_for
 from bot.pacing import Clock
+from bot.priority import Lane
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler
-from bot.sender import Lane, Outcome, Sender, SenderTransport
+from bot.sender import Sender, SenderTransport, SendResult
 from bot.services import Catalog, Services, validate_all
+from bot.shared_pace import shared_pace_for
+from bot.workers import new_worker_id
 from bot.yamlsrc import Problem, ValidationFailed
 
 log = logging.getLogger("poruch.runtime")
@@ -61,12 +65,15 @@ class Runtime:
     worker: OutboxWorker
     conversation: Conversation
     scheduler: Scheduler
+    leadership: Leadership
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
     def start(self) -> None:
-        """The outbox worker and the scheduler, in the background until :meth:`close`."""
+        """The leader election, the outbox worker and the scheduler, in the background until
+        :meth:`close`."""
         self._tasks = [
+            asyncio.create_task(self.leadership.run_forever(self._stop)),
             asyncio.create_task(self.worker.run_forever(self._stop)),
             asyncio.create_task(self.scheduler.run_forever(self._stop)),
         ]
@@ -100,7 +107,7 @@ class Runtime:
             if reply.text or reply.photo is not None or reply.document is not None:
                 self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
 
-    async def _after_reply(self, chat_id: int, outcome: Outcome) -> None:
+    async def _after_reply(self, chat_id: int, outcome: SendResult) -> None:
         if outcome.status == "unreachable":
             await self.conversation.mark_blocked(chat_id, utcnow())
         elif outcome.status == "failed":
@@ -114,14 +121,31 @@ def build_runtime(
     clock: Callable[[], datetime] = utcnow,
     pace: Clock | None = None,
     tick_seconds: float = TICK_SECONDS,
+    worker_id: str | None = None,
+    leader_retry_seconds: float = RETRY_SECONDS,
 ) -> Runtime:
     """The bot over ``transport`` (Telegram's, the terminal's printer, a test's recorder).
 
     ``clock`` is the time the outbox and the scheduler read, ``pace`` the sender's (a virtual
     one lets a benchmark send a day's prompts in seconds), ``tick_seconds`` how often the
-    scheduler looks for due prompts."""
-    sender = Sender(transport, services.config.send_rate_per_second, clock=pace)
-    worker = OutboxWorker(services, SenderTransport(sender), clock)
+    scheduler looks for due prompts.
+
+    Several workers may share one PostgreSQL database (``docs/architecture.md``, "Several
+    workers"): each names its claims ``worker_id``, asks the shared pace before each request,
+    and runs the leader's duties only while it holds the leader lock (tried every
+    ``leader_retry_seconds``). On SQLite the one process is the leader and paces alone."""
+    worker_id = worker_id or new_worker_id()
+    rate = services.config.send_rate_per_second
+    leadership = leadership_for(services.db, leader_retry_seconds)
+    shared = shared_pace_for(services.db, rate)
+    sender = Sender(transport, rate, clock=pace, shared=shared)
+    worker = OutboxWorker(
+        services,
+        SenderTransport(sender),
+        clock,
+        worker_id=worker_id,
+        is_leader=leadership.is_leader,
+    )
     conversation = Conversation(services, on_alert=worker.wake)
     scheduler = Scheduler(
         services,
@@ -130,5 +154,7 @@ def build_runtime(
         clock=clock,
         tick_seconds=tick_seconds,
         on_alert=worker.wake,
+        worker_id=worker_id,
+        is_leader=leadership.is_leader,
     )
-    return Runtime(services, sender, worker, conversation, scheduler)
+    return Runtime(services, sender, worker, conversation, scheduler, leadership)

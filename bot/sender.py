@@ -1,7 +1,8 @@
 """One sender for everything the bot says, paced below Telegram's limits, urgent things first.
 
 Telegram allows about 30 messages a second overall and about one a second per chat. Everything
-goes through one :class:`Sender` so those limits are respected in one place, with three lanes:
+goes through one :class:`Sender` so those limits are respected in one place, with three lanes
+(``bot/priority.py``):
 
 0. crisis replies and urgent staff alerts;
 1. replies to her own messages (and routine staff alerts);
@@ -23,11 +24,12 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Transport, Unreachable, check_wanted
 from bot.pacing import Clock, Pacer, RealClock
+from bot.priority import Lane, send_lane
+from bot.shared_pace import SharedPace
 
 log = logging.getLogger("poruch.sender")
 
@@ -38,16 +40,11 @@ PRUNE_CHATS_OVER = 20_000
 WINDOW = 1.0  # Telegram counts messages per second, in sliding windows
 WINDOW_MARGIN = 0.02  # jitter between a request leaving and Telegram stamping it (< the headroom)
 SCAN_LIMIT = 500  # items looked at per lane when choosing: bounded even with a long queue
-
-
-class Lane(IntEnum):
-    URGENT = 0
-    REPLY = 1
-    SCHEDULED = 2
+SHARED_PACE_RETRY = 1.0  # the shared pace could not be asked (database down): look again
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     """How an item ended: ``sent`` (all its messages), ``skipped`` (nothing left to say),
     ``unreachable`` (403: she blocked the bot) or ``failed``."""
 
@@ -57,7 +54,7 @@ class Outcome:
 
 
 Prepare = Callable[[], Awaitable[list[Outgoing]]]
-Done = Callable[[Outcome], Awaitable[None]]
+Done = Callable[[SendResult], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -74,10 +71,6 @@ class Item:
     message_ids: list[int | None] = field(default_factory=list)
 
 
-def lane_for(message: Outgoing) -> Lane:
-    return Lane.URGENT if message.urgent else Lane.REPLY
-
-
 class Sender:
     def __init__(
         self,
@@ -85,8 +78,12 @@ class Sender:
         rate: float = 30.0,
         clock: Clock | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
+        shared: SharedPace | None = None,
     ) -> None:
+        """``shared``: the pace several workers share (``bot/shared_pace.py``), asked before
+        each request on top of this sender's own pacer; None with one process."""
         self.transport = transport
+        self.shared = shared
         self.clock = clock or RealClock()
         self.pacer = Pacer(rate)
         self.window_limit = max(1, int(rate))
@@ -110,7 +107,8 @@ class Sender:
 
     def submit(self, message: Outgoing, lane: Lane | None = None, done: Done | None = None) -> Item:
         """Queue ``message`` and return at once; ``done`` hears how it ended."""
-        item = Item(lane_for(message) if lane is None else lane, message.chat_id, done=done)
+        lane = send_lane(message.priority) if lane is None else lane
+        item = Item(lane, message.chat_id, done=done)
         item.messages.append(message)
         return self._enqueue(item)
 
@@ -121,7 +119,7 @@ class Sender:
     async def send(self, message: Outgoing, lane: Lane | None = None) -> int | None:
         """Queue ``message`` and wait until Telegram took it: the Transport contract, so the
         outbox worker can deliver through the sender. Raises Unreachable or DeliveryError."""
-        item = Item(lane_for(message) if lane is None else lane, message.chat_id)
+        item = Item(send_lane(message.priority) if lane is None else lane, message.chat_id)
         item.messages.append(message)
         item.future = asyncio.get_running_loop().create_future()
         self._enqueue(item)
@@ -189,7 +187,9 @@ class Sender:
             if delay > 0:
                 await self.clock.sleep(delay)
                 continue
-            self._start(item, now)
+            if self.shared is not None and not await self._shared_slot(item):
+                continue
+            self._start(item, self.clock.now())
         self._idle.set()
 
     def _pick(self, now: float) -> tuple[Item | None, float | None]:
@@ -231,7 +231,33 @@ class Sender:
         except Exception:
             log.exception("prepare_failed")
         if not item.messages:
-            self._finish(item, Outcome("skipped"))
+            self._finish(item, SendResult("skipped"))
+
+    async def _shared_slot(self, item: Item) -> bool:
+        """A slot from the pace all workers share, else wait as it says: for her chat (another
+        item may go meanwhile) or for everyone."""
+        assert self.shared is not None
+        try:
+            booking = await self.shared.book(item.chat_id, per_chat=item.lane == Lane.SCHEDULED)
+        except Exception:
+            log.exception("shared_pace_failed")
+            await self.clock.sleep(SHARED_PACE_RETRY)
+            return False
+        if booking.granted:
+            return True
+        if booking.chat_wait > 0:
+            item.not_before = max(item.not_before, self.clock.now() + booking.chat_wait)
+        else:
+            await self.clock.sleep(booking.global_wait)
+        return False
+
+    async def _shared_sent(self, chat_id: int) -> None:
+        if self.shared is None:
+            return
+        try:
+            await self.shared.sent(chat_id)
+        except Exception:  # her chat stays held a little longer: slower, never faster
+            log.exception("shared_pace_failed")
 
     def _window_delay(self, now: float) -> float:
         """How long until one more request keeps any second's count within the limit, judged
@@ -268,17 +294,18 @@ class Sender:
         except RetryLater as exc:
             self._retry(item, message, exc)
         except Unreachable as exc:
-            self._finish(item, Outcome("unreachable", error=exc))
+            self._finish(item, SendResult("unreachable", error=exc))
         except DeliveryError as exc:
-            self._finish(item, Outcome("failed", error=exc))
+            self._finish(item, SendResult("failed", error=exc))
         except Exception as exc:
             log.exception("deliver_failed")
-            self._finish(item, Outcome("failed", error=DeliveryError(type(exc).__name__)))
+            self._finish(item, SendResult("failed", error=DeliveryError(type(exc).__name__)))
         else:
             if not item.messages:
-                self._finish(item, Outcome("sent", tuple(item.message_ids)))
+                self._finish(item, SendResult("sent", tuple(item.message_ids)))
         finally:
             self._delivered(item.chat_id)
+            await self._shared_sent(item.chat_id)
 
     def _retry(self, item: Item, message: Outgoing, exc: RetryLater) -> None:
         """A 429 slows down what caused it: her chat alone if it had a message within the
@@ -302,7 +329,7 @@ class Sender:
             return
         item.attempts += 1
         if item.attempts > NETWORK_RETRIES:
-            self._finish(item, Outcome("failed", error=exc))
+            self._finish(item, SendResult("failed", error=exc))
             return
         item.not_before = now + 0.5 * 2**item.attempts
 
@@ -316,7 +343,7 @@ class Sender:
             self._held = {c: t for c, t in self._held.items() if t > now}
         self._wake.set()
 
-    def _finish(self, item: Item, outcome: Outcome) -> None:
+    def _finish(self, item: Item, outcome: SendResult) -> None:
         with contextlib.suppress(ValueError):
             self.lanes[item.lane].remove(item)
         if item.future is not None and not item.future.done():
@@ -331,7 +358,7 @@ class Sender:
         self._wake.set()
 
 
-async def _report(done: Done, outcome: Outcome) -> None:
+async def _report(done: Done, outcome: SendResult) -> None:
     try:
         await done(outcome)
     except Exception:

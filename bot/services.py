@@ -19,7 +19,8 @@ from bot.engine import Engine, Flow, load_flows
 from bot.engine.steps.asking import AskingStep
 from bot.safety.escalation import Escalation, Rule, check_conditions, load_escalation
 from bot.safety.staff_chats import StaffChats
-from bot.storage import Database
+from bot.storage.open import open_store
+from bot.storage.tx import Store
 from bot.yamlsrc import Problem
 
 LEXICON_FILE = "crisis_lexicon.yaml"
@@ -131,14 +132,14 @@ def _answer_values(flows: dict[str, Flow], rule: Rule) -> list[Any]:
 @dataclass
 class Services:
     config: Config
-    db: Database
+    db: Store
     catalog: Catalog
     engine: Engine
     staff_chats: StaffChats = field(default_factory=StaffChats)
 
     @classmethod
     async def start(cls, config: Config, catalog: Catalog) -> Services:
-        db = await Database.open(config.database_path)
+        db = await open_store(config.database_url, config.database_path)
         return cls(config, db, catalog, catalog.engine, await StaffChats.load(db))
 
     @property

@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_CHAT = -1001
+BACKENDS = ("sqlite", "postgres")
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +39,20 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def backend() -> str:
+    """The database ``config`` points at. SQLite here; a suite that runs on both backends
+    overrides this fixture with ``params=BACKENDS`` (test ids ``[sqlite]``, ``[postgres]``)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def config(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Config:
+    """The PostgreSQL server is asked for only when the backend is PostgreSQL, so a SQLite
+    run starts none."""
+    url: str | None = request.getfixturevalue("pg_url") if backend == "postgres" else None
     return Config(
         database_path=tmp_path / "data" / "bot.sqlite3",
+        database_url=url,
         staff_chat_id=STAFF_CHAT,
         dialogs_dir=ROOT / "dialogs",
         content_dir=ROOT / "content",

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from bot.clock import parse_iso
-from bot.conversation.escalate import answer_values, assessment_values, raise_triggers
+from bot.conversation.crisis import raise_triggers
 from bot.conversation.host_calls import HOST_CALLS
-from bot.conversation.learn import show_snippet
+from bot.conversation.learn import next_snippet
+from bot.conversation.messages import Outgoing
+from bot.conversation.reminders import schedule_reminder
+from bot.conversation.trigger_values import answer_values, assessment_values
 from bot.conversation.turn import Turn
 from bot.engine import (
     AnswerSaved,
@@ -20,15 +24,17 @@ from bot.engine import (
     ShowSnippet,
 )
 from bot.safety.escalation import Trigger
-from bot.scheduling.replies import note_quiet_hours
+from bot.scheduling.replies import quiet_hours_note
 from bot.storage import dialog, mothers
-from bot.storage.schedule import replace_reminder
 
 # The EPDS asks about the past 7 days: no early offer within a week of the last one.
 EARLY_SCREENING_GAP = timedelta(days=7)
 
 
-async def apply_events(turn: Turn, events: list[Event]) -> None:
+async def apply_events(turn: Turn, events: list[Event]) -> list[Outgoing]:
+    """Write what the events record in the turn's transaction; return the messages they add
+    (a snippet, a host call's replies). A crisis reply goes to ``turn.crisis``, ahead of all."""
+    out: list[Outgoing] = []
     for event in events:
         if isinstance(event, AnswerSaved):
             await _answer(turn, event)
@@ -39,11 +45,13 @@ async def apply_events(turn: Turn, events: list[Event]) -> None:
         elif isinstance(event, Escalate):
             await _escalate(turn, event)
         elif isinstance(event, Schedule):
-            await schedule(turn, event.kind, event.in_days)
+            await schedule_reminder(turn, event.kind, event.in_days)
         elif isinstance(event, ShowSnippet):
-            await _snippet(turn, event)
+            snippet = await next_snippet(turn, event.topic, event.snippet_id)
+            out += [] if snippet is None else [snippet]
         elif isinstance(event, HostCall):
-            turn.replies.extend(await HOST_CALLS[event.name](turn))
+            out += await HOST_CALLS[event.name](turn)
+    return out
 
 
 async def _answer(turn: Turn, event: AnswerSaved) -> None:
@@ -67,7 +75,7 @@ async def _early_screening(turn: Turn) -> None:
     latest = await dialog.assessments(turn.tx, turn.mother_id, "epds", limit=1)
     if latest and turn.now - parse_iso(latest[0][2]) < EARLY_SCREENING_GAP:
         return
-    await schedule(turn, "epds_offer", 0)
+    await schedule_reminder(turn, "epds_offer", 0)
 
 
 async def _profile(turn: Turn, event: SetProfile) -> None:
@@ -76,7 +84,14 @@ async def _profile(turn: Turn, event: SetProfile) -> None:
     await mothers.update(turn.tx, turn.mother_id, turn.now, **{event.field: event.value})
     await turn.reload_mother()
     if event.field == "checkin_time":
-        note_quiet_hours(turn, str(event.value))
+        note = quiet_hours_note(turn, str(event.value))
+        if note is not None:
+            # After the turn's other replies: a footnote to the flow's "I'll check in at …".
+            turn.after_commit.append(partial(_reply, turn, note))
+
+
+async def _reply(turn: Turn, message: Outgoing) -> None:
+    turn.replies.append(message)
 
 
 async def _assessment(turn: Turn, event: RecordAssessment) -> None:
@@ -93,22 +108,10 @@ async def _assessment(turn: Turn, event: RecordAssessment) -> None:
     await raise_triggers(turn, triggers, f"assessment{assessment_id}")
     low, high = escalation.threshold("epds_possible"), escalation.threshold("epds_routine")
     if event.kind == "epds" and low <= event.score < high:
-        await schedule(turn, "epds_offer", escalation.threshold("rescreen_days"))
+        await schedule_reminder(turn, "epds_offer", escalation.threshold("rescreen_days"))
 
 
 async def _escalate(turn: Turn, event: Escalate) -> None:
     rules = [r for r in turn.services.catalog.escalation.rules if r.id == event.rule]
     triggers = [Trigger(rule, dict(event.detail)) for rule in rules]
     await raise_triggers(turn, triggers, f"{turn.mother_id}:{turn.stamp}")
-
-
-async def schedule(turn: Turn, kind: str, in_days: float) -> None:
-    """A one-off reminder (an EPDS re-screen offer, a nudge); the scheduler sends it when due."""
-    if not turn.consented:
-        return
-    due = turn.now + timedelta(days=in_days)
-    await replace_reminder(turn.tx, turn.mother_id, kind, due, turn.now)
-
-
-async def _snippet(turn: Turn, event: ShowSnippet) -> None:
-    await show_snippet(turn, event.topic, event.snippet_id)

@@ -30,8 +30,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import parse_iso
-from bot.conversation.escalate import raise_triggers
-from bot.conversation.learn import show_snippet
+from bot.conversation.crisis import raise_triggers
+from bot.conversation.learn import next_snippet
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
@@ -240,9 +240,11 @@ async def _options(turn: Turn, category: str, stored: StoredSession | None) -> l
 async def read_for_distress(turn: Turn, category: str) -> None:
     content = turn.services.catalog.content
     snippet_id = content.lookup(f"free_text.distress.categories.{category}.snippet")
-    if not isinstance(snippet_id, str) or not await show_snippet(turn, None, snippet_id):
+    snippet = await next_snippet(turn, None, snippet_id) if isinstance(snippet_id, str) else None
+    if snippet is None:
         turn.say("ui.expired")
         return
+    turn.replies.append(snippet)
     if await turn.session() is not None:
         turn.replies[-1] = Outgoing(
             turn.chat_id,
@@ -294,11 +296,13 @@ async def _topic(turn: Turn, category: str) -> None:
     snippet_id = content.lookup(f"free_text.topics.{category}.snippet")
     learn_topic = content.lookup(f"free_text.topics.{category}.learn_topic")
     if isinstance(snippet_id, str) or isinstance(learn_topic, str):
-        await show_snippet(
+        snippet = await next_snippet(
             turn,
             learn_topic if isinstance(learn_topic, str) else None,
             snippet_id if isinstance(snippet_id, str) else None,
         )
+        if snippet is not None:
+            turn.replies.append(snippet)
     # The buttons go under the read, or under the acknowledgement when every read was seen.
     turn.replies[-1] = Outgoing(
         turn.chat_id, turn.replies[-1].text, one_per_row(_unmatched_buttons(turn))
@@ -315,4 +319,4 @@ def _unmatched_buttons(turn: Turn) -> list[Button]:
 
 
 def _button(turn: Turn, key: str, action: str) -> Button:
-    return Button(turn.text(key), ButtonRef("menu", action=action))
+    return Button(turn.text(key), ButtonRef.menu(action))

@@ -10,10 +10,12 @@ nothing depends on which module happened to be imported first.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.conversation import journey_calls
 from bot.conversation.messages import Outgoing
+from bot.priority import Priority
 from bot.storage import erase, mothers
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ HostCall = Callable[["Turn"], Awaitable[list[Outgoing]]]
 
 async def give_consent(turn: Turn) -> list[Outgoing]:
     """From here on her answers are stored; Telegram names are kept so staff know who she is."""
-    sender = turn.incoming.sender
+    sender = turn.incoming.author
     await mothers.update(
         turn.tx,
         turn.mother_id,
@@ -45,14 +47,14 @@ async def decline_consent(turn: Turn) -> list[Outgoing]:
     """Store nothing about her but the fact that she declined, so the bot does not nag.
 
     A mother who had agreed before (she sent /start again) withdraws her consent: she is
-    erased as /delete would, her words blanked in the care team's alerts and the WAL
-    checkpointed, not just her row dropped."""
+    erased as /delete would, her words blanked in the care team's alerts and the freed space
+    reclaimed, not just her row dropped."""
     if turn.consented:
         await erase.erase_mother(turn.tx, turn.mother_id, turn.now)
         turn.mother = None
-        turn.after_commit.append(turn.services.db.checkpoint)
+        turn.after_commit.append(partial(erase.forget_freed, turn.services.db))
     await turn.erase_mother()
-    await mothers.mark_declined(turn.tx, turn.incoming.sender.chat_id, turn.now)
+    await mothers.mark_declined(turn.tx, turn.incoming.author.chat_id, turn.now)
     return []
 
 
@@ -71,7 +73,7 @@ async def care_team_note(turn: Turn) -> list[Outgoing]:
     more, a second 10–12 in a row): when the care team will be in touch, in the clinic's hours
     — or, with no staff chat configured, where to turn instead (no promise). After an urgent
     alert the crisis reply has said it; with no alert there is nothing to tell."""
-    if turn.crisis_fired or "routine" not in turn.raised:
+    if turn.crisis_fired or Priority.ROUTINE not in turn.raised:
         return []
     return [Outgoing(turn.chat_id, turn.text("clinic.care_team.routine_note"))]
 

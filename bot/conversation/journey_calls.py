@@ -7,6 +7,8 @@ the entries.
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.conversation import learn_menu, mood_chart
 from bot.conversation.messages import Outgoing
 from bot.conversation.turn import Turn
@@ -33,11 +35,12 @@ async def export_my_data(turn: Turn) -> list[Outgoing]:
 
 
 async def erase_my_data(turn: Turn) -> list[Outgoing]:
-    """Erase her; the WAL is checkpointed after COMMIT so no copy of her pages survives."""
+    """Erase her; after COMMIT the store reclaims the freed space, so no copy of her rows
+    survives there (the WAL on SQLite, dead row versions on PostgreSQL)."""
     if turn.mother is None:
         return []
     await erase.erase_mother(turn.tx, turn.mother.id, turn.now)
     turn.mother = None
     turn.unstored.clear()
-    turn.after_commit.append(turn.services.db.checkpoint)
+    turn.after_commit.append(partial(erase.forget_freed, turn.services.db))
     return []

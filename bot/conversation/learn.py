@@ -14,8 +14,12 @@ async def seen_ids(turn: Turn) -> set[str]:
     return await snippet_views.seen(turn.tx, turn.mother_id)
 
 
-async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = None) -> bool:
-    """Send the next unseen snippet of ``topic`` (or ``snippet_id``); False if none is left.
+async def next_snippet(
+    turn: Turn, topic: str | None, snippet_id: str | None = None
+) -> Outgoing | None:
+    """The next unseen snippet of ``topic`` (or ``snippet_id``), marked read; None if none is
+    left. The caller places the message: among a flow's texts, under an acknowledgement, or
+    with an introduction.
 
     With both, the named snippet is a preference (a check-in's "guilt" answer prefers the text
     on expectations): once she has read it, the topic's next unseen snippet is shown instead,
@@ -28,8 +32,7 @@ async def show_snippet(turn: Turn, topic: str | None, snippet_id: str | None = N
     if snippet_id is None or (topic is not None and (chosen is None or chosen.id in seen)):
         chosen = next_unseen(all_snippets, seen, topic)
     if chosen is None:
-        return False
-    turn.replies.append(Outgoing(turn.chat_id, snippet_text(content, chosen, turn.lang)))
+        return None
     if turn.consented:
         await snippet_views.mark_seen(turn.tx, turn.mother_id, chosen.id, turn.now)
-    return True
+    return Outgoing(turn.chat_id, snippet_text(content, chosen, turn.lang))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.content.snippets import next_unseen, snippets, topics
-from bot.conversation.learn import seen_ids, show_snippet
+from bot.conversation.learn import next_snippet, seen_ids
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
@@ -22,7 +22,7 @@ MENU = "learn_menu"  # the topic menu
 
 
 def _button(turn: Turn, key: str, action: str, **variables: str) -> Button:
-    return Button(turn.text(key, **variables), ButtonRef("menu", action=action))
+    return Button(turn.text(key, **variables), ButtonRef.menu(action))
 
 
 def _topic_name(turn: Turn, topic: str) -> str:
@@ -38,14 +38,15 @@ async def topic_menu(turn: Turn, key: str) -> Outgoing:
         label = _topic_name(turn, topic)
         if next_unseen(all_snippets, seen, topic) is None:
             label = turn.text("learn.finished_topic_label", topic=label)
-        buttons.append(Button(label, ButtonRef("menu", action=menu_ref(READ, topic))))
+        buttons.append(Button(label, ButtonRef.menu(menu_ref(READ, topic))))
     return Outgoing(turn.chat_id, turn.text(key), one_per_row(buttons))
 
 
 async def learn_next(turn: Turn) -> list[Outgoing]:
     """/learn: the first read she has not seen in any topic, then the topic menu."""
-    shown = await show_snippet(turn, None)
-    return [await topic_menu(turn, "learn.menu" if shown else "learn.all_read")]
+    snippet = await next_snippet(turn, None)
+    menu = await topic_menu(turn, "learn.menu" if snippet else "learn.all_read")
+    return [menu] if snippet is None else [snippet, menu]
 
 
 def _known_topic(turn: Turn, topic: str) -> bool:
@@ -60,7 +61,9 @@ async def read_topic(turn: Turn, topic: str) -> None:
     """The next unseen read of ``topic`` with "more" and "other topics" under it."""
     if not _known_topic(turn, topic):
         return
-    if await show_snippet(turn, topic):
+    snippet = await next_snippet(turn, topic)
+    if snippet is not None:
+        turn.replies.append(snippet)
         _help_lines(turn, topic)
         buttons = [
             _button(turn, "learn.more_button", menu_ref(READ, topic)),

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.priority import Priority
+
 StillWanted = Callable[[], Awaitable[bool]]
 
 # What a button means. Answer buttons carry the question number so stale ones are refused.
@@ -18,10 +20,27 @@ ButtonKind = Literal["answer", "menu", "staff"]
 
 @dataclass(frozen=True)
 class ButtonRef:
+    """What a button means; made by :meth:`answer`, :meth:`staff` or :meth:`menu`, each kind
+    with its own fields (the others stay empty)."""
+
     kind: ButtonKind
-    a: int = 0  # answer: question seq; staff: alert id
-    b: int = 0  # answer: option index; staff: action index
+    question_seq: int = 0  # answer: the question it answers, so a stale button is refused
+    option_index: int = 0  # answer: which option
+    alert_id: int = 0  # staff
+    action_index: int = 0  # staff: Acknowledge, Contacted, Resolved (or open the case)
     action: str = ""  # menu: action name such as "continue" or "learn:self_care"
+
+    @classmethod
+    def answer(cls, question_seq: int, option_index: int) -> ButtonRef:
+        return cls("answer", question_seq=question_seq, option_index=option_index)
+
+    @classmethod
+    def staff(cls, alert_id: int, action_index: int) -> ButtonRef:
+        return cls("staff", alert_id=alert_id, action_index=action_index)
+
+    @classmethod
+    def menu(cls, action: str) -> ButtonRef:
+        return cls("menu", action=action)
 
 
 @dataclass(frozen=True)
@@ -31,7 +50,10 @@ class Button:
 
 
 @dataclass(frozen=True)
-class Sender:
+class Author:
+    """Who wrote or pressed: the chat it came from and the person in it (a staff group's
+    member is not the chat)."""
+
     chat_id: int
     user_id: int
     first_name: str | None = None
@@ -45,7 +67,7 @@ IncomingKind = Literal["text", "command", "button", "invalid_button", "other"]
 
 @dataclass(frozen=True)
 class Incoming:
-    sender: Sender
+    author: Author
     kind: IncomingKind
     text: str = ""
     command: str = ""
@@ -64,7 +86,7 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None
-    urgent: bool = False
+    priority: Priority = Priority.ROUTINE  # urgent: before every reply and prompt
     edit_message_id: int | None = None
     html: bool = False
     notice: str = ""  # a short pop-up answer to a pressed button

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from bot.clock import parse_iso, utcnow
 from bot.conversation import free_text
+from bot.conversation.crisis import on_crisis_text
 from bot.conversation.effects import apply_events
-from bot.conversation.escalate import on_crisis_text
 from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
-from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Button, ButtonRef, Incoming, Outgoing
 from bot.conversation.staff import StaffDesk
 from bot.conversation.turn import Turn, language_for
 from bot.engine import (
@@ -29,7 +29,7 @@ from bot.engine import (
     TextInput,
 )
 from bot.services import Services
-from bot.storage import dialog, mothers
+from bot.storage import dialog, locks, mothers
 
 log = logging.getLogger("poruch.conversation")
 
@@ -72,19 +72,20 @@ class Conversation:
             replies = await self.staff.handle(incoming, now)
             self._wake_outbox()  # the bot back in the staff chat releases held-back alerts
             return replies
-        if incoming.sender.chat_type != "private":
+        if incoming.author.chat_type != "private":
             return []
         if incoming.kind == "other" and incoming.other in ("blocked", "unblocked"):
             if incoming.other == "blocked":
-                await self.mark_blocked(incoming.sender.chat_id, now)
+                await self.mark_blocked(incoming.author.chat_id, now)
             return []
         try:
             async with self.services.db.transaction() as tx:
+                await locks.lock_mother(tx, incoming.author.chat_id)  # one turn of hers at a time
                 if incoming.update_id is not None and not await dialog.claim_update(
                     tx, incoming.update_id, now
                 ):
                     return []
-                mother, stored = await dialog.mother_with_session(tx, incoming.sender.chat_id)
+                mother, stored = await dialog.mother_with_session(tx, incoming.author.chat_id)
                 turn = Turn(self.services, tx, incoming, now, mother)
                 turn.know_session(stored)
                 await self._route(turn)
@@ -92,25 +93,26 @@ class Conversation:
             return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")
-            lang = language_for(incoming.sender.language_code)
+            lang = language_for(incoming.author.language_code)
             text = self.services.catalog.content.text("ui.error", lang)
-            return [Outgoing(incoming.sender.chat_id, text)]
+            return [Outgoing(incoming.author.chat_id, text)]
 
     async def scheduled_turn(
-        self, chat_id: int, now: datetime, compose: Callable[[Turn], Awaitable[None]]
+        self, chat_id: int, now: datetime, render: Callable[[Turn], Awaitable[None]]
     ) -> list[Outgoing]:
         """A turn the bot starts itself (a scheduled prompt): the same transaction, flows and
-        rendering as a reply, so what ``compose`` writes commits with the session it starts."""
-        sender = Sender(chat_id=chat_id, user_id=chat_id)
+        rendering as a reply, so what ``render`` writes commits with the session it starts."""
+        author = Author(chat_id=chat_id, user_id=chat_id)
         try:
             async with self.services.db.transaction() as tx:
+                await locks.lock_mother(tx, chat_id)
                 mother = await mothers.by_chat(tx, chat_id)
                 if mother is None:
                     return []
                 turn = Turn(
-                    self.services, tx, Incoming(sender, "other", other="scheduled"), now, mother
+                    self.services, tx, Incoming(author, "other", other="scheduled"), now, mother
                 )
-                await compose(turn)
+                await render(turn)
             return await self._committed(turn)
         except FlowLoopError:
             log.exception("flow_loop")
@@ -246,10 +248,7 @@ class Conversation:
         between the texts exactly where the flow put it."""
         out: list[Outgoing] = []
         for event in events:
-            mark = len(turn.replies)
-            await apply_events(turn, [event])
-            out += turn.replies[mark:] + turn.render([event])
-            del turn.replies[mark:]
+            out += await apply_events(turn, [event]) + turn.render([event])
         return out
 
     async def _continue(self, turn: Turn) -> None:
@@ -276,10 +275,10 @@ class Conversation:
             turn.say("staff.not_staff")
             return
         stored = await turn.session()
-        if stored is None or not stored.state.waiting or ref.a != stored.state.seq:
+        if stored is None or not stored.state.waiting or ref.question_seq != stored.state.seq:
             turn.say("ui.expired")
             return
-        await self._answer(turn, stored.state, ButtonInput(ref.a, ref.b))
+        await self._answer(turn, stored.state, ButtonInput(ref.question_seq, ref.option_index))
 
     async def _menu(self, turn: Turn, action: str) -> None:
         if action == "continue":
@@ -298,9 +297,7 @@ class Conversation:
         typed_answer = incoming.kind == "text" and free_text.waits_for_text(turn, stored)
         if incoming.kind == "text" and self._retraction(turn):
             # Before any flow: "I didn't mean it" is not her answer to the paused question.
-            continue_button = Button(
-                turn.text("ui.continue_button"), ButtonRef("menu", action="continue")
-            )
+            continue_button = Button(turn.text("ui.continue_button"), ButtonRef.menu("continue"))
             turn.say(
                 "clinic.crisis.retraction_reply",
                 buttons=[continue_button] if stored is not None else [],

@@ -48,7 +48,7 @@ class StaffDesk:
         return self.services.staff_chats.all(self.services.config)
 
     def is_staff_context(self, incoming: Incoming) -> bool:
-        if incoming.sender.chat_id in self.chats:
+        if incoming.author.chat_id in self.chats:
             return True
         if incoming.chat_move is not None and incoming.chat_move[0] in self.chats:
             return True  # the upgraded group's first message, from its new id
@@ -60,12 +60,12 @@ class StaffDesk:
 
     def authorised(self, incoming: Incoming) -> bool:
         allowed = self.services.config.staff_user_ids
-        in_chat = incoming.sender.chat_id in self.chats
-        return in_chat and (not allowed or incoming.sender.user_id in allowed)
+        in_chat = incoming.author.chat_id in self.chats
+        return in_chat and (not allowed or incoming.author.user_id in allowed)
 
     def _refusal(self, incoming: Incoming) -> list[Outgoing]:
         text = self.renderer.t("not_staff")
-        return [Outgoing(incoming.sender.chat_id, text, notice=text)]
+        return [Outgoing(incoming.author.chat_id, text, notice=text)]
 
     async def handle(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         if incoming.kind == "other" and incoming.other == "bot_added":
@@ -87,10 +87,10 @@ class StaffDesk:
         return await self.commands[incoming.command](incoming, now)
 
     async def _report(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
-        return await self.reports.report(incoming.sender.chat_id, incoming.args, now)
+        return await self.reports.report(incoming.author.chat_id, incoming.args, now)
 
     async def _caseload(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
-        return await self.reports.caseload(incoming.sender.chat_id, now)
+        return await self.reports.caseload(incoming.author.chat_id, now)
 
     async def _case_command(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         return await self._case(incoming)
@@ -103,20 +103,20 @@ class StaffDesk:
     async def _press(self, incoming: Incoming, now: datetime) -> list[Outgoing]:
         ref = incoming.button
         assert ref is not None
-        if ref.kind == "staff" and ref.b == OPEN_CASE:  # caseload and digest buttons
-            return await self._case(incoming, str(ref.a))
-        if ref.kind != "staff" or not 0 <= ref.b < len(STAFF_ACTIONS):
-            return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
-        action = STAFF_ACTIONS[ref.b]
-        actor = f"{incoming.sender.first_name or 'staff'} ({incoming.sender.user_id})"
+        if ref.kind == "staff" and ref.action_index == OPEN_CASE:  # caseload, digest buttons
+            return await self._case(incoming, str(ref.alert_id))
+        if ref.kind != "staff" or not 0 <= ref.action_index < len(STAFF_ACTIONS):
+            return [Outgoing(incoming.author.chat_id, notice=self.renderer.t("case_unknown"))]
+        action = STAFF_ACTIONS[ref.action_index]
+        actor = f"{incoming.author.first_name or 'staff'} ({incoming.author.user_id})"
         async with self.services.db.transaction() as tx:
-            alert = await alerts.get_alert(tx, ref.a)
+            alert = await alerts.get_alert(tx, ref.alert_id)
             if alert is None:
-                return [Outgoing(incoming.sender.chat_id, notice=self.renderer.t("case_unknown"))]
+                return [Outgoing(incoming.author.chat_id, notice=self.renderer.t("case_unknown"))]
             # The status only moves forward: an old "Acknowledge" under a resolved alert's
             # copy must not reopen it (the press is still audited).
             done = STAFF_ACTIONS.index(alert.status) if alert.status in STAFF_ACTIONS else -1
-            if ref.b > done:
+            if ref.action_index > done:
                 await alerts.set_status(tx, alert.id, action, now)
             await alerts.audit(tx, actor, action, now, alert.id, alert.pseudonym)
             alert = await alerts.get_alert(tx, alert.id)
@@ -127,7 +127,7 @@ class StaffDesk:
         label = self.renderer.t(f"actions.{action}")
         return [
             Outgoing(
-                incoming.sender.chat_id,
+                incoming.author.chat_id,
                 text,
                 buttons,
                 edit_message_id=incoming.message_id,
@@ -140,8 +140,8 @@ class StaffDesk:
         async with self.services.db.transaction() as tx:
             found = await alerts.open_alerts(tx)
             if not found:
-                return [Outgoing(incoming.sender.chat_id, self.renderer.t("no_open_alerts"))]
-            return [await self._alert_message(tx, incoming.sender.chat_id, a) for a in found[:20]]
+                return [Outgoing(incoming.author.chat_id, self.renderer.t("no_open_alerts"))]
+            return [await self._alert_message(tx, incoming.author.chat_id, a) for a in found[:20]]
 
     async def _alert_message(
         self, tx: Tx, chat_id: int, alert: alerts.Alert, messages: int = 3
@@ -154,21 +154,21 @@ class StaffDesk:
         EPDS history."""
         arg = (alert_id or incoming.args).strip().lstrip("#")
         if not arg.isdigit():
-            return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_usage"))]
+            return [Outgoing(incoming.author.chat_id, self.renderer.t("case_usage"))]
         async with self.services.db.transaction() as tx:
             alert = await alerts.get_alert(tx, int(arg))
             if alert is None or alert.mother_id is None:
-                return [Outgoing(incoming.sender.chat_id, self.renderer.t("case_unknown"))]
+                return [Outgoing(incoming.author.chat_id, self.renderer.t("case_unknown"))]
             mother = await mothers.by_id(tx, alert.mother_id)
             history = await alerts.alerts_of(tx, alert.mother_id)
             out = [
                 await self._alert_message(
-                    tx, incoming.sender.chat_id, alert, messages=CASE_MESSAGES
+                    tx, incoming.author.chat_id, alert, messages=CASE_MESSAGES
                 )
             ]
             if mother is not None and len(history) > 1:
                 older = ", ".join(
                     f"#{a.id} {a.rule} ({a.status})" for a in history if a.id != alert.id
                 )
-                out.append(Outgoing(incoming.sender.chat_id, older))
+                out.append(Outgoing(incoming.author.chat_id, older))
             return out

@@ -27,6 +27,7 @@ from bot.engine import (
     Say,
     SessionState,
 )
+from bot.priority import Priority
 from bot.storage import deferred, dialog, mothers
 from bot.storage.dialog import StoredSession
 from bot.storage.mothers import Mother
@@ -60,7 +61,7 @@ class Turn:
     unstored: list[AnswerSaved] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     said: list[str] = field(default_factory=list)  # content keys said, in order (her_words.py)
-    raised: list[str] = field(default_factory=list)  # priorities of the alerts written
+    raised: list[Priority] = field(default_factory=list)  # of the alerts written
     _session_of: Mother | None = field(default=None, init=False, repr=False)
     _session: StoredSession | None = field(default=None, init=False, repr=False)
     _clinic: dict[str, dict[str, str]] | None = field(default=None, init=False, repr=False)
@@ -71,7 +72,7 @@ class Turn:
 
     @property
     def chat_id(self) -> int:
-        return self.incoming.sender.chat_id
+        return self.incoming.author.chat_id
 
     @property
     def mother_id(self) -> int:
@@ -86,7 +87,7 @@ class Turn:
     def lang(self) -> str:
         if self.mother is not None:
             return self.mother.language
-        return language_for(self.incoming.sender.language_code)
+        return language_for(self.incoming.author.language_code)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -174,7 +175,7 @@ class Turn:
             elif isinstance(event, Ask):
                 text = f"{event.text}\n\n{event.hint}" if event.hint else event.text
                 buttons = [
-                    Button(label, ButtonRef("answer", event.seq, index))
+                    Button(label, ButtonRef.answer(event.seq, index))
                     for index, label in enumerate(event.options)
                 ]
                 out.append(Outgoing(self.chat_id, text, one_per_row(buttons)))
@@ -228,17 +229,38 @@ class Turn:
         return self.crisis + self.replies
 
 
+# Held messages are stored with each button as [label, kind, first, second, action]: the two
+# numbers are the question and option of an answer button, the alert and action of a staff one.
 def _to_json(message: Outgoing) -> dict[str, Any]:
     rows = [
-        [[b.label, b.ref.kind, b.ref.a, b.ref.b, b.ref.action] for b in row]
+        [[b.label, b.ref.kind, *_numbers(b.ref), b.ref.action] for b in row]
         for row in message.buttons
     ]
     return {"text": message.text, "buttons": rows}
 
 
+def _numbers(ref: ButtonRef) -> tuple[int, int]:
+    if ref.kind == "answer":
+        return ref.question_seq, ref.option_index
+    if ref.kind == "staff":
+        return ref.alert_id, ref.action_index
+    return 0, 0
+
+
+def _ref(kind: str, first: int, second: int, action: str) -> ButtonRef:
+    if kind == "answer":
+        return ButtonRef.answer(first, second)
+    if kind == "staff":
+        return ButtonRef.staff(first, second)
+    return ButtonRef.menu(action)
+
+
 def _from_json(chat_id: int, data: dict[str, Any]) -> Outgoing:
     rows = tuple(
-        tuple(Button(label, ButtonRef(kind, a, b, action)) for label, kind, a, b, action in row)
+        tuple(
+            Button(label, _ref(kind, first, second, action))
+            for label, kind, first, second, action in row
+        )
         for row in data["buttons"]
     )
     return Outgoing(chat_id, data["text"], rows)

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import Config
-from bot.ops.backup import backup, restore
+from bot.ops.backup import backup, backup_postgres, restore, restore_postgres
 from bot.ops.status import run_status
+from bot.storage.pgtools import shown
 from bot.storage.sqlitefile import OpsError
 
 
@@ -18,7 +19,10 @@ def cmd_status(config: Config) -> int:
 
 def cmd_backup(config: Config, path: Path) -> int:
     try:
-        copied = backup(config.database_path, path)
+        if config.database_url:
+            copied = backup_postgres(config.database_url, path)
+        else:
+            copied = backup(config.database_path, path)
     except OpsError as exc:
         print(f"backup: {exc}", file=sys.stderr)
         return 1
@@ -28,13 +32,17 @@ def cmd_backup(config: Config, path: Path) -> int:
 
 def cmd_restore(config: Config, path: Path) -> int:
     try:
-        kept = restore(path, config.database_path)
+        if config.database_url:
+            kept = restore_postgres(path, config.database_url)
+        else:
+            kept = restore(path, config.database_path)
     except OpsError as exc:
         print(f"restore: {exc}", file=sys.stderr)
         return 1
     if kept is not None:
         print(f"the database that was replaced is kept at {kept}")
-    print(f"restored {path} to {config.database_path}; start the bot again")
+    target = shown(config.database_url) if config.database_url else config.database_path
+    print(f"restored {path} to {target}; start the bot again")
     return 0
 
 

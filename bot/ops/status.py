@@ -1,6 +1,8 @@
 """``main.py status``: what the clinic's IT person (or their monitoring) needs at a glance.
 
-It reads the database directly — the bot may be running or not — and never changes it.
+It reads the database directly — the SQLite file, or the PostgreSQL database of
+``DATABASE_URL`` on a connection of its own; the bot may be running or not — and never changes
+it.
 The exit code is for monitoring: 0 healthy, 3 when a staff alert has waited undelivered for
 more than ten minutes (the staff chat is unreachable, the token was revoked, the bot is down) or
 could not be delivered at all (dead), 2 when there is no readable database. Counts only: no
@@ -9,6 +11,7 @@ names, no chat ids of mothers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,11 +20,12 @@ from pathlib import Path
 
 from bot.clock import parse_iso, utcnow
 from bot.config import Config
+from bot.storage import db, pgstatus, postgres
 from bot.storage.chat_moves import PREFIX as MOVE_PREFIX
 from bot.storage.chat_moves import parse_move
-from bot.storage.db import migration_files
+from bot.storage.pgtools import shown
 from bot.storage.sqlitefile import NoDatabase, UnreadableDatabase
-from bot.storage.status import read_health
+from bot.storage.status import Health, read_health
 from bot.telegram.groups import PREFIX as GROUP_PREFIX
 from bot.telegram.heartbeat import LAST_OK_KEY
 
@@ -32,7 +36,7 @@ EXIT_OK, EXIT_NO_DATABASE, EXIT_STUCK = 0, 2, 3
 @dataclass
 class Status:
     version: str
-    database: Path
+    database: Path | str  # the SQLite file, or the PostgreSQL URL without its password
     schema: int
     latest_schema: int
     updates: str
@@ -62,20 +66,17 @@ def version() -> str:
 def collect(config: Config, now: datetime | None = None) -> Status:
     """Read everything in one read transaction, so the numbers agree with each other."""
     now = now or utcnow()
+    url = config.database_url
+    migrations = postgres.migration_files() if url else db.migration_files()
     status = Status(
         version=version(),
-        database=config.database_path,
+        database=shown(url) if url else config.database_path,
         schema=0,
-        latest_schema=max((number for number, _ in migration_files()), default=0),
+        latest_schema=max((number for number, _ in migrations), default=0),
         updates=f"webhook {config.webhook_url}" if config.webhook_url else "long polling",
         staff_chat_id=config.staff_chat_id,
     )
-    health = read_health(
-        config.database_path,
-        now - STUCK_AFTER,
-        keys=(LAST_OK_KEY,),
-        prefixes=(MOVE_PREFIX, GROUP_PREFIX),
-    )
+    health = _health(config, now - STUCK_AFTER)
     status.schema = health.schema
     if not health.complete:
         return status
@@ -92,6 +93,13 @@ def collect(config: Config, now: datetime | None = None) -> Status:
         if key.startswith(GROUP_PREFIX):
             status.groups[int(key[len(GROUP_PREFIX) :])] = json.loads(value)
     return status
+
+
+def _health(config: Config, stuck_before: datetime) -> Health:
+    keys, prefixes = (LAST_OK_KEY,), (MOVE_PREFIX, GROUP_PREFIX)
+    if config.database_url:
+        return asyncio.run(pgstatus.read_health(config.database_url, stuck_before, keys, prefixes))
+    return read_health(config.database_path, stuck_before, keys, prefixes)
 
 
 def _ago(stamp: str | None, now: datetime) -> str:
@@ -165,7 +173,8 @@ def run_status(config: Config) -> int:
         print(f"status: {exc} (the bot creates it on its first start)")
         return EXIT_NO_DATABASE
     except UnreadableDatabase as exc:
-        print(f"status: cannot read {config.database_path}: {exc}")
+        where = shown(config.database_url) if config.database_url else config.database_path
+        print(f"status: cannot read {where}: {exc}")
         return EXIT_NO_DATABASE
     print("\n".join(render(status)))
     return status.exit_code

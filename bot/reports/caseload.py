@@ -63,4 +63,4 @@ def _line(kind: str, row: CaseRow, words: Words, now: datetime) -> str:
 
 def _button(row: CaseRow, words: Words) -> Button:
     label = words.t("caseload.open_button", alert=row.alert_id, name=row.name or row.pseudonym)
-    return Button(label[:60], ButtonRef("staff", row.alert_id or 0, OPEN_CASE))
+    return Button(label[:60], ButtonRef.staff(row.alert_id or 0, OPEN_CASE))

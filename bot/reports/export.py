@@ -18,7 +18,7 @@ from bot.reports.figures import Period
 from bot.reports.html import report_html
 from bot.reports.words import Words
 from bot.safety.escalation import Escalation, load_escalation
-from bot.storage import Database
+from bot.storage.open import open_store
 from bot.yamlsrc import ValidationFailed
 
 ESCALATION_FILE = "escalation.yaml"
@@ -52,7 +52,7 @@ def texts(config: Config) -> tuple[Content, Escalation]:
 async def _collect(
     config: Config, content: Content, escalation: Escalation, period: Period, now: datetime
 ) -> str:
-    database = await Database.open(config.database_path)
+    database = await open_store(config.database_url, config.database_path)
     rules = Rules.of(working_hours(content), config.zone, escalation)
     try:
         async with database.snapshot() as tx:
@@ -71,7 +71,7 @@ def write_report(
     now: datetime | None = None,
 ) -> Path:
     """Write the file (owner-only: it describes the clinic's patients) and return its path."""
-    if not config.database_path.exists():
+    if not config.database_url and not config.database_path.exists():
         raise ReportError(f"no database at {config.database_path}")
     now = now or utcnow()
     period = period_of(config, since, until, now)

@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from bot.priority import Priority
 from bot.storage.reports import AlertFacts, CaseRow, CheckinDays
 
-PRIORITIES = ("urgent", "routine")
+PRIORITIES = tuple(priority.value for priority in Priority)
 SHIFTS = ("day", "night")
 STEPS = ("acknowledge", "contacted")
 BELOW = 10  # EPDS under 10: below the "possible depression" range

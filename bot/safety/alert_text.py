@@ -42,7 +42,7 @@ class AlertRenderer:
 
     def buttons(self, alert: Alert) -> list[Button]:
         return [
-            Button(self.t(f"buttons.{key}"), ButtonRef("staff", alert.id, index))
+            Button(self.t(f"buttons.{key}"), ButtonRef.staff(alert.id, index))
             for index, key in enumerate(BUTTON_KEYS)
         ]
 

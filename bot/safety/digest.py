@@ -36,7 +36,7 @@ from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.delivery import fit
 from bot.safety.alert_text import OPEN_CASE, AlertRenderer
 from bot.services import Services
-from bot.storage import alerts, digests, mothers
+from bot.storage import alerts, digests, locks, mothers
 from bot.storage.alerts import OutboxItem
 from bot.storage.digests import DIGEST
 from bot.storage.tx import Tx
@@ -76,6 +76,7 @@ class Digest:
         if not dead and not work:
             return
         async with db.transaction() as tx:
+            await locks.lock_duty(tx, locks.DIGESTS)  # several workers sweep: one at a time
             for digest_id in await digests.dead_unreleased(tx):
                 await digests.release(tx, digest_id, now)
             if opening is None:
@@ -142,7 +143,7 @@ class Digest:
             + status
         )
         label = self.renderer.t("digest.button", id=alert.id, name=name)
-        return line, Button(label[:60], ButtonRef("staff", alert.id, OPEN_CASE))
+        return line, Button(label[:60], ButtonRef.staff(alert.id, OPEN_CASE))
 
     async def delivered(self, tx: Tx, item: OutboxItem, now: datetime) -> None:
         """Marks delivered the alerts this digest lists now, as stored: those split off when it

@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.content import check_text_leaf
 from bot.engine.expr import ExpressionError, evaluate, names_in, type_clash
+from bot.priority import Priority
 from bot.yamlsrc import Problem, YMap, display_path, line_of, load_yaml
 
-PRIORITIES = ("urgent", "routine")
+PRIORITIES = tuple(priority.value for priority in Priority)
 SOURCES = ("answer", "assessment", "text", "schedule", "distress", "request")
 # Values each kind of trigger offers to conditions, besides the thresholds.
 SOURCE_VARIABLES = {
@@ -34,7 +35,7 @@ SOURCE_VARIABLES = {
 @dataclass(frozen=True)
 class Rule:
     id: str
-    priority: str
+    priority: Priority
     source: str
     when: str | None
     flow: str | None = None
@@ -52,7 +53,7 @@ class Trigger:
     category: str | None = None
 
     @property
-    def priority(self) -> str:
+    def priority(self) -> Priority:
         return self.rule.priority
 
 
@@ -130,7 +131,7 @@ def _parse_rule(raw: Any, file: str, thresholds: set[str], problems: list[Proble
         return None
     return Rule(
         id=str(raw["id"]),
-        priority=str(raw["priority"]),
+        priority=Priority(raw["priority"]),
         source=str(source),
         when=None if when is None else str(when),
         flow=raw.get("flow"),

@@ -41,11 +41,12 @@ from bot.delivery import (
     check_wanted,
     plain_version,
 )
+from bot.priority import NOTICE_OUTBOX_PLACE, Priority, outbox_place
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
-from bot.storage import alerts, mothers
-from bot.storage.alerts import NOTICE_LANE, URGENT, OutboxItem
+from bot.storage import alerts, claims, locks, mothers
+from bot.storage.alerts import OutboxItem
 from bot.storage.tx import Tx
 
 log = logging.getLogger("poruch.outbox")
@@ -59,6 +60,8 @@ WARNING_EVERY = timedelta(minutes=5)
 IDLE_SWEEP = 5.0
 SHUTDOWN_WAIT = 10.0
 STAFF_KINDS = ("staff_alert", "alert_repeat")
+CLAIM_LIMIT = 50  # rows taken per sweep, besides this worker's own under way
+CLAIM_LEASE = timedelta(seconds=60)  # a dead worker's rows wait this long; renewed every sweep
 
 
 def backoff(attempts: int) -> float:
@@ -71,9 +74,21 @@ def unreachable_backoff(attempts: int) -> float:
 
 class OutboxWorker:
     def __init__(
-        self, services: Services, transport: Transport, clock: Callable[[], datetime] = utcnow
+        self,
+        services: Services,
+        transport: Transport,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        worker_id: str = "worker",
+        is_leader: Callable[[], bool] = lambda: True,
+        lease: timedelta = CLAIM_LEASE,
     ) -> None:
+        """``worker_id`` names this worker's claims; ``is_leader`` says whether it also runs
+        the duties one worker runs for all (repeats, digests): ``bot/leadership.py``."""
         self.services = services
+        self.worker_id = worker_id
+        self.is_leader = is_leader
+        self.lease = lease
         self.transport = transport
         self.clock = clock
         config = services.config
@@ -129,7 +144,9 @@ class OutboxWorker:
 
     async def _seconds_to_next(self) -> float:
         async with self.services.db.reading() as tx:
-            due = await alerts.next_due_at(tx, self._in_flight.keys())
+            due = await claims.next_outbox_due(
+                tx, self.worker_id, self.clock(), self._in_flight.keys()
+            )
         if due is None:
             return IDLE_SWEEP
         seconds = (parse_iso(due) - self.clock()).total_seconds()
@@ -140,10 +157,10 @@ class OutboxWorker:
         two overlapping sweeps would start the same rows twice."""
         async with self._pass:
             now = self.clock()
-            await self._queue_repeats(now)
-            await self.digest.sweep(now)
-            async with self.services.db.reading() as tx:
-                items = await alerts.due_items(tx, now, skip=self._in_flight.keys())
+            if self.is_leader():
+                await self._queue_repeats(now)
+            await self.digest.sweep(now)  # every worker: hold what is due before claiming it
+            items = await self._claim_due(now)
             started = []
             for item in items:
                 task = asyncio.create_task(self._deliver_safely(item))
@@ -151,6 +168,23 @@ class OutboxWorker:
                 task.add_done_callback(partial(self._finished, item.id))
                 started.append(task)
             return started
+
+    async def _claim_due(self, now: datetime) -> list[OutboxItem]:
+        """Due rows this worker may deliver, claimed for it (``bot/storage/claims.py``); its
+        own under way are claimed again, renewing their lease, but not started twice. A sweep
+        with none due (nearly every one) only reads."""
+        async with self.services.db.reading() as tx:
+            if not await alerts.due_items(tx, now, limit=1, skip=self._in_flight.keys()):
+                return []
+        limit = CLAIM_LIMIT + len(self._in_flight)
+        async with self.services.db.transaction() as tx:
+            items = await claims.claim_outbox(tx, self.worker_id, now, now + self.lease, limit)
+        return [item for item in items if item.id not in self._in_flight][:CLAIM_LIMIT]
+
+    async def _release(self, item: OutboxItem) -> None:
+        """Done with the row for now: whatever it needs next, any worker may do it."""
+        async with self.services.db.transaction() as tx:
+            await claims.release_outbox(tx, item.id, self.worker_id)
 
     def _finished(self, item_id: int, _task: object = None) -> None:
         self._in_flight.pop(item_id, None)
@@ -165,13 +199,14 @@ class OutboxWorker:
                 return
         chats = {self.services.staff_chat_id, self.services.staff_backup_chat_id}
         async with self.services.db.transaction() as tx:
+            await locks.lock_duty(tx, locks.REPEATS)
             for alert in await alerts.due_repeats(tx, now):
                 await alerts.schedule_repeat(tx, alert.id, now, self.repeat_after)
                 for chat in chats - {None}:
                     await alerts.enqueue(
                         tx,
                         "alert_repeat",
-                        0,
+                        outbox_place(Priority.URGENT),
                         {"count": alert.repeats + 1},
                         now,
                         alert_id=alert.id,
@@ -190,6 +225,9 @@ class OutboxWorker:
             with contextlib.suppress(Exception):
                 await self._unexplained(item, type(exc).__name__)
             return 0
+        finally:
+            with contextlib.suppress(Exception):
+                await self._release(item)
 
     async def _deliver(self, item: OutboxItem) -> int:
         async with self.services.db.reading() as tx:
@@ -257,7 +295,7 @@ class OutboxWorker:
             chat,
             text,
             one_per_row(self.renderer.buttons(alert)),
-            urgent=alert.priority == URGENT,
+            priority=alert.priority,
             html=True,
             still_wanted=still_wanted,
         )
@@ -299,7 +337,7 @@ class OutboxWorker:
             mother.language,
             clinic_variables_at(content, mother.language, situation),
         )
-        return Outgoing(mother.chat_id, text, urgent=True)
+        return Outgoing(mother.chat_id, text, priority=Priority.URGENT)
 
     async def _retry(self, item: OutboxItem, error: str, at: datetime) -> None:
         async with self.services.db.transaction() as tx:
@@ -339,11 +377,19 @@ class OutboxWorker:
         if (item.chat_id or self.services.staff_chat_id) == backup:
             return
         alert = await alerts.get_alert(tx, item.alert_id)
-        if alert is None or alert.priority != URGENT:
+        if alert is None or alert.priority != Priority.URGENT:
             return
         if await alerts.has_copy_for(tx, alert.id, "staff_alert", backup):
             return
-        await alerts.enqueue(tx, "staff_alert", 0, {}, now, alert_id=alert.id, chat_id=backup)
+        await alerts.enqueue(
+            tx,
+            "staff_alert",
+            outbox_place(Priority.URGENT),
+            {},
+            now,
+            alert_id=alert.id,
+            chat_id=backup,
+        )
         self.wake()
 
     async def _refused(self, item: OutboxItem, error: str) -> None:
@@ -390,7 +436,7 @@ class OutboxWorker:
             alert = await alerts.get_alert(tx, item.alert_id)
             if alert is None or alert.delivered_at is not None:
                 return  # the mother is told once, on the first delivery
-            urgent = alert.priority == URGENT
+            urgent = alert.priority == Priority.URGENT
             await alerts.mark_delivered(tx, alert.id, now, self.repeat_after if urgent else None)
             await alerts.audit(tx, "system", "delivered", now, alert.id, alert.pseudonym)
             rule = next(
@@ -400,7 +446,7 @@ class OutboxWorker:
                 await alerts.enqueue(
                     tx,
                     "mother_notice",
-                    NOTICE_LANE,
+                    NOTICE_OUTBOX_PLACE,
                     {"key": "clinic.crisis.delivered"},
                     now,
                     mother_id=alert.mother_id,

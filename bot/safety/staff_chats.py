@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.storage import chat_moves
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 log = logging.getLogger("poruch.outbox")
 
@@ -26,7 +26,7 @@ class StaffChats:
         self.moves = dict(moves or {})
 
     @classmethod
-    async def load(cls, db: Database) -> StaffChats:
+    async def load(cls, db: Store) -> StaffChats:
         async with db.reading() as tx:
             moves = await chat_moves.load_moves(tx)
         return cls({old: new for old, (new, _) in moves.items()})
@@ -52,7 +52,7 @@ class StaffChats:
         chats = {c for c in configured if c is not None}
         return chats | {c for c in (self.resolve(c) for c in chats) if c is not None}
 
-    async def follow(self, db: Database, old: int, new: int, now: datetime) -> bool:
+    async def follow(self, db: Store, old: int, new: int, now: datetime) -> bool:
         """Record that ``old`` is now ``new``; False when this move was known already."""
         if self.moves.get(old) == new or old == new:
             return False

@@ -19,16 +19,16 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import iso, parse_iso
 from bot.config import Config
+from bot.safety.alerting import Subject, raise_alerts
 from bot.safety.escalation import Escalation
 from bot.scheduling.cadence import Cadence
 from bot.scheduling.localtime import in_quiet_hours
 from bot.scheduling.planner import journey_start, local_date, next_slot
-from bot.storage import alerts, schedule
+from bot.storage import schedule
 from bot.storage.tx import Tx
 
 GRACE = timedelta(hours=1)
 RECENT_EPDS = timedelta(days=10)  # no journey offer right after she did the questionnaire
-LOW_MOOD_KEY = "mood"
 MISSED_AFTER_LOW = "missed_after_low"
 
 
@@ -149,21 +149,9 @@ async def _missed_after_low(
     days = (day - local_date(parse_iso(created_at), policy.zone_of(row.timezone))).days
     if days < escalation.threshold("missed_after_low_days"):
         return False
-    created = False
-    for trigger in escalation.on_schedule(MISSED_AFTER_LOW, {"days_since_low": days}):
-        alert_id = await alerts.create_alert(
-            tx,
-            mother_id=row.id,
-            pseudonym=row.pseudonym,
-            priority=trigger.priority,
-            rule=trigger.rule.id,
-            category=None,
-            detail=trigger.detail,
-            dedup_key=f"{trigger.rule.id}:{row.id}:{answer_id}",
-            now=now,
-        )
-        created = created or alert_id is not None
-    return created
+    triggers = escalation.on_schedule(MISSED_AFTER_LOW, {"days_since_low": days})
+    subject = Subject(row.id, row.pseudonym)
+    return bool(await raise_alerts(tx, subject, triggers, f"{row.id}:{answer_id}", now))
 
 
 def reminder_at(due: datetime, policy: Policy, zone_name: str) -> datetime | None:

@@ -14,7 +14,7 @@ from bot.clock import iso, parse_iso
 from bot.config import Config, QuietHours
 from bot.scheduling.localtime import effective_time, local_instant, parse_hhmm
 from bot.storage import schedule
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 # A mother who chose no check-in time still gets snippets and screening offers, at this hour.
 DEFAULT_SLOT = time(10, 0)
@@ -50,7 +50,7 @@ def local_date(moment: datetime, zone_name: str) -> date:
     return moment.astimezone(ZoneInfo(zone_name)).date()
 
 
-async def plan_unplanned(db: Database, config: Config, now: datetime) -> int:
+async def plan_unplanned(db: Store, config: Config, now: datetime) -> int:
     """Give every active mother without a slot her next one; returns how many were planned.
 
     Batches keep each transaction short, so a mother's message is never stuck behind

@@ -2,7 +2,8 @@
 
 Called from the conversation service (the settings she changes, the buttons she presses), so
 these are replies to her own messages, never scheduled sends. Importing this module registers
-the ``sched:`` menu action; ``bot.conversation.effects`` imports it.
+the ``sched:`` menu action; ``bot.conversation.effects`` imports it. The reminder both this
+and a flow's ``schedule:`` action write is in ``bot.conversation.reminders``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.conversation.menu import menu_action, menu_ref
 from bot.conversation.messages import Outgoing
+from bot.conversation.reminders import schedule_reminder
 from bot.scheduling.localtime import minute_of_day, parse_hhmm
 
 if TYPE_CHECKING:
@@ -21,26 +23,20 @@ EPDS_LATER_ACTION = menu_ref("sched", EPDS_LATER)
 EPDS_LATER_DAYS = 3
 
 
-def note_quiet_hours(turn: Turn, checkin_time: str) -> None:
-    """A time she picks inside quiet hours is kept; she is told the prompt waits till they end.
-
-    The note is added after the turn's other replies, so it reads as a footnote to the flow's
-    "I'll check in with you at …"."""
+def quiet_hours_note(turn: Turn, checkin_time: str) -> Outgoing | None:
+    """A time she picks inside quiet hours is kept; she is told the prompt waits till they end
+    (None when the time is outside them)."""
     quiet = turn.services.config.quiet_hours
     chosen = parse_hhmm(checkin_time)
     if quiet is None or chosen is None or not quiet.contains(minute_of_day(chosen)):
-        return
+        return None
     text = turn.text(
         "schedule.quiet_note",
         time=chosen.strftime("%H:%M"),
         quiet_start=_hhmm(quiet.start_minute),
         quiet_end=_hhmm(quiet.end_minute),
     )
-
-    async def add_note() -> None:
-        turn.replies.append(Outgoing(turn.chat_id, text))
-
-    turn.after_commit.append(add_note)
+    return Outgoing(turn.chat_id, text)
 
 
 def _hhmm(minutes: int) -> str:
@@ -50,10 +46,8 @@ def _hhmm(minutes: int) -> str:
 @menu_action("sched")
 async def on_schedule_button(turn: Turn, argument: str) -> None:
     """ "Later" on a screening offer: offer it again in a few days."""
-    from bot.conversation.effects import schedule
-
     if argument != EPDS_LATER:
         turn.say("ui.expired")
         return
-    await schedule(turn, "epds_offer", EPDS_LATER_DAYS)
+    await schedule_reminder(turn, "epds_offer", EPDS_LATER_DAYS)
     turn.say("schedule.epds_later")

@@ -23,13 +23,15 @@ from functools import partial
 from bot.clock import utcnow
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
+from bot.conversation.turn import Turn
+from bot.priority import Lane
 from bot.scheduling.cadence import load_cadence
 from bot.scheduling.claim import ClaimCount, Policy, claim_reminders, claim_slots
-from bot.scheduling.compose import Composer
 from bot.scheduling.planner import plan_unplanned
-from bot.sender import Lane, Outcome, Sender
+from bot.scheduling.prompts import Prompts
+from bot.sender import Sender, SendResult
 from bot.services import Services
-from bot.storage import dialog, messages, mothers, schedule
+from bot.storage import claims, dialog, locks, messages, mothers, pace, schedule
 from bot.storage.schedule import SendRow
 
 log = logging.getLogger("poruch.schedule")
@@ -39,6 +41,7 @@ CLAIM_BATCH = 50  # ~8 ms of the event loop per batch: a stall delays sends and 
 KEEP_SENDS = timedelta(days=3)
 KEEP_UPDATE_IDS = timedelta(days=2)
 PRUNE_EVERY = timedelta(hours=1)
+CLAIM_LEASE = timedelta(seconds=60)  # renewed every tick (15 s) while queued here
 
 
 @dataclass
@@ -58,15 +61,25 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
         tick_seconds: float = TICK_SECONDS,
         on_alert: Callable[[], None] | None = None,
+        *,
+        worker_id: str = "worker",
+        is_leader: Callable[[], bool] = lambda: True,
+        lease: timedelta = CLAIM_LEASE,
     ) -> None:
+        """``worker_id`` names this worker's claims on ``sends`` rows; ``is_leader`` says
+        whether it also plans, claims the due slots and prunes for all (``bot/leadership.py``):
+        every worker feeds its sender from the rows the leader wrote."""
         self.services = services
+        self.worker_id = worker_id
+        self.is_leader = is_leader
+        self.lease = lease
         self.sender = sender
         self.clock = clock
         self.tick_seconds = tick_seconds
         self.on_alert = on_alert
         catalog = services.catalog
         self.policy = Policy(services.config, load_cadence(catalog.content), catalog.escalation)
-        self.composer = Composer(self.policy, conversation.start_flow)
+        self.prompts = Prompts(self.policy, conversation.start_flow)
         self.conversation = conversation
         self.window = int(services.config.send_rate_per_second * (tick_seconds + 10))
         self.sent = 0
@@ -84,19 +97,24 @@ class Scheduler:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         now = now or self.clock()
-        report = TickReport(planned=await plan_unplanned(self.services.db, self.policy.config, now))
+        report = TickReport()
         room = max(0, self.window - self.sender.pending(Lane.SCHEDULED))
-        await self._claim(now, room, report)
-        report.fed = await self.feed(room)
+        leading = self.is_leader()
+        if leading:
+            report.planned = await plan_unplanned(self.services.db, self.policy.config, now)
+            await self._claim(now, room, report)
+        report.fed = await self.feed(room, now)
         if report.claimed.alerts and self.on_alert is not None:
             self.on_alert()
-        await self._prune(now)
+        if leading:
+            await self._prune(now)
         return report
 
     async def _claim(self, now: datetime, room: int, report: TickReport) -> None:
         while report.claimed.slots < room:
             batch = min(CLAIM_BATCH, room - report.claimed.slots)
             async with self.services.db.transaction() as tx:
+                await locks.lock_duty(tx, locks.SLOTS)
                 count = await claim_slots(tx, self.policy, now, batch)
                 report.reminders += await claim_reminders(tx, self.policy, now, batch)
             for name in ("slots", "passed_over", "sends", "alerts"):
@@ -104,13 +122,17 @@ class Scheduler:
             if count.slots < batch and not count.passed_over:
                 return
 
-    async def feed(self, limit: int) -> int:
-        """Hand pending ``sends`` rows (new, or left from before a restart) to the sender."""
+    async def feed(self, limit: int, now: datetime | None = None) -> int:
+        """Hand pending ``sends`` rows (new, or left from before a restart or by a worker that
+        died) to the sender, each claimed for this worker; the ones already queued here are
+        claimed again, which renews their lease."""
         if limit <= 0:
             return 0
-        db = self.services.db
-        async with db.reading() as tx:
-            rows = await schedule.pending_sends(tx, limit + len(self._queued))
+        now = now or self.clock()
+        async with self.services.db.transaction() as tx:
+            rows = await claims.claim_sends(
+                tx, self.worker_id, now, now + self.lease, limit + len(self._queued)
+            )
         fed = 0
         for row in rows:
             if row.id in self._queued or fed >= limit:
@@ -123,18 +145,24 @@ class Scheduler:
         return fed
 
     async def _render(self, send: SendRow) -> list[Outgoing]:
-        """Compose the row as it stands now. It is still pending: only this process changes
-        rows, and ``_queued`` keeps a row from being fed twice."""
+        """Compose the row as it stands now, if it is still pending and still this worker's
+        (in her turn, so under her lock): a worker that stalled past its lease finds another
+        took it over and sends nothing. ``_queued`` keeps a row from being fed twice here."""
         return await self.conversation.scheduled_turn(
-            send.chat_id, self.clock(), partial(self.composer.compose, send=send)
+            send.chat_id, self.clock(), partial(self._compose_if_ours, send)
         )
 
-    async def _done(self, item: SendRow, outcome: Outcome) -> None:
+    async def _compose_if_ours(self, send: SendRow, turn: Turn) -> None:
+        if await claims.hold_send(turn.tx, send.id, self.worker_id, turn.now + self.lease):
+            await self.prompts.render(turn, send=send)
+
+    async def _done(self, item: SendRow, outcome: SendResult) -> None:
         self._queued.discard(item.id)
         if outcome.status == "skipped":
             return
         now = self.clock()
         async with self.services.db.transaction() as tx:
+            await claims.release_send(tx, item.id)
             if outcome.status == "sent":
                 self.sent += 1
                 await schedule.mark_send(tx, item.id, "sent", now)
@@ -154,3 +182,4 @@ class Scheduler:
             await dialog.prune_updates(tx, now - KEEP_UPDATE_IDS)
             retention = timedelta(days=self.services.config.message_retention_days)
             await messages.prune(tx, now - retention)
+            await pace.prune_chats(tx, now - PRUNE_EVERY)

@@ -3,6 +3,8 @@
 An alert and its outbox row are written in the caller's unit of work, the same transaction
 as the answer that triggered it: if the process dies after the commit the worker still finds
 the row; if it dies before, neither exists and the redelivered update triggers both again.
+These functions only store; the escalation service (``bot/safety/alerting.py``) puts the two
+together.
 """
 
 from __future__ import annotations
@@ -14,11 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import iso
+from bot.priority import Priority
 from bot.storage.tx import Row, Tx
-
-URGENT, ROUTINE = "urgent", "routine"
-LANE = {URGENT: 0, ROUTINE: 5}
-NOTICE_LANE = 1
 
 
 @dataclass
@@ -26,7 +25,7 @@ class Alert:
     id: int
     mother_id: int | None
     pseudonym: str
-    priority: str
+    priority: Priority
     rule: str
     category: str | None
     detail: dict[str, Any]
@@ -42,7 +41,7 @@ class Alert:
             id=row["id"],
             mother_id=row["mother_id"],
             pseudonym=row["pseudonym"],
-            priority=row["priority"],
+            priority=Priority(row["priority"]),
             rule=row["rule"],
             category=row["category"],
             detail=json.loads(row["detail"]),
@@ -84,14 +83,14 @@ async def create_alert(
     *,
     mother_id: int,
     pseudonym: str,
-    priority: str,
+    priority: Priority,
     rule: str,
     category: str | None,
     detail: dict[str, Any],
     dedup_key: str,
     now: datetime,
 ) -> int | None:
-    """Write the alert and its outbox row; None when this trigger already has an alert."""
+    """Write the alert; None when this dedup key already has one."""
     row = await tx.fetchone(
         "INSERT INTO alerts (mother_id, pseudonym, priority, rule, category, detail,"
         " dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -99,7 +98,7 @@ async def create_alert(
         (
             mother_id,
             pseudonym,
-            priority,
+            priority.value,
             rule,
             category,
             json.dumps(detail, ensure_ascii=False),
@@ -107,11 +106,7 @@ async def create_alert(
             iso(now),
         ),
     )
-    if row is None:
-        return None
-    alert_id = int(row[0])
-    await enqueue(tx, "staff_alert", LANE[priority], {}, now, alert_id=alert_id)
-    return alert_id
+    return None if row is None else int(row[0])
 
 
 async def enqueue(

@@ -170,6 +170,11 @@ class Database:
         async with self.lock:
             return await self._tx.fetchone(sql, params)
 
+    async def reclaim(self, tables: Sequence[str]) -> None:
+        """``secure_delete`` zeroed the freed pages in every table; the WAL still holds the
+        older copies until it is checkpointed."""
+        await self.checkpoint()
+
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too."""
         async with self.lock:

@@ -6,9 +6,9 @@ blanked first. Her alerts' outbox rows are blanked too, keeping only the deliver
 (:data:`KEPT_MARKS`): a row held for working hours stays held, so it still goes out in the
 digest at the next opening and ``main.py status`` does not count it as stuck at night.
 
-``secure_delete`` zeroes the freed space in the database file; the caller must
-also checkpoint the WAL after COMMIT (:meth:`bot.storage.db.Database.checkpoint`), or older
-copies of the pages would survive there.
+Deleted rows leave copies behind in the storage until the backend reclaims them (SQLite's WAL,
+PostgreSQL's dead row versions): after COMMIT the caller runs :func:`forget_freed`, which asks
+the store to reclaim the tables erasure touched (``Store.reclaim``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from datetime import datetime
 
 from bot.storage import alerts
 from bot.storage.export import PERSONAL_TABLES
-from bot.storage.tx import Tx
+from bot.storage.tx import Store, Tx
 
+# Every table erasure deletes from or rewrites, itself or through a foreign key's cascade
+# (``sends`` goes with her ``mothers`` row): where her old row versions may linger.
+TOUCHED_TABLES = ("mothers", *PERSONAL_TABLES, "sends")
 ERASED_DETAIL = "{}"
 # How the outbox delivers the row, nothing about her ("bare": the stage after "plain" in the
 # outbox's handling of a refused text, where the outbox has it).
@@ -47,6 +50,12 @@ async def erase_mother(tx: Tx, mother_id: int, now: datetime) -> None:
             await tx.execute(f"DELETE FROM {table} WHERE mother_id = ?", (mother_id,))
     await tx.execute("DELETE FROM mothers WHERE id = ?", (mother_id,))
     await alerts.audit(tx, "mother", "erased", now, subject=row[0])
+
+
+async def forget_freed(store: Store) -> None:
+    """Run after the erasing transaction committed: a reclaim inside it would see her rows
+    still alive (and PostgreSQL's VACUUM refuses to run in a transaction)."""
+    await store.reclaim(TOUCHED_TABLES)
 
 
 def _blanked(payload: str | None) -> str:

@@ -26,6 +26,13 @@ PERSONAL_TABLES = (
     "outbox",
     "messages",
 )
+# How each table's rows are put in the order they were written (``id`` when there is no entry):
+# ``rowid`` is SQLite's alone, and the tables keyed by her have one row or a time.
+ORDER = {
+    "sessions": "mother_id",
+    "deferred_messages": "mother_id",
+    "snippet_views": "seen_at, snippet_id",
+}
 # Columns that hold JSON text; exported as JSON, not as strings with escapes.
 JSON_COLUMNS = frozenset({"value", "items", "detail", "payload", "state"})
 # Bookkeeping that says nothing about her.
@@ -39,7 +46,9 @@ async def collect(tx: Tx, mother_id: int, now: datetime) -> dict[str, Any]:
     data["profile"] = profile[0] if profile else {}
     for table in PERSONAL_TABLES:
         data[table] = await _rows(
-            tx, f"SELECT * FROM {table} WHERE mother_id = ? ORDER BY rowid", mother_id
+            tx,
+            f"SELECT * FROM {table} WHERE mother_id = ? ORDER BY {ORDER.get(table, 'id')}",
+            mother_id,
         )
     return data
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 
-async def get_or_create(db: Database, key: str, make: Callable[[], str]) -> str:
+async def get_or_create(db: Store, key: str, make: Callable[[], str]) -> str:
     async with db.transaction() as tx:
         row = await tx.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
         if row is not None:
@@ -17,12 +17,12 @@ async def get_or_create(db: Database, key: str, make: Callable[[], str]) -> str:
         return value
 
 
-async def get(db: Database, key: str) -> str | None:
+async def get(db: Store, key: str) -> str | None:
     row = await db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
     return None if row is None else str(row[0])
 
 
-async def put(db: Database, key: str, value: str) -> None:
+async def put(db: Store, key: str, value: str) -> None:
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO kv (key, value) VALUES (?, ?)"

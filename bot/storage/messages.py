@@ -54,21 +54,29 @@ async def recent(tx: Tx, mother_id: int, limit: int = 5) -> list[Message]:
     ]
 
 
+_UNQUOTE_ALERTS = {
+    "sqlite": "UPDATE alerts SET detail = json_remove(detail, '$.message', '$.matched')"
+    " WHERE created_at < ? AND json_extract(detail, '$.message') IS NOT NULL",
+    "postgres": "UPDATE alerts SET detail = (detail::jsonb - 'message' - 'matched')::text"
+    " WHERE created_at < ? AND (detail::jsonb ->> 'message') IS NOT NULL",
+}
+# A distress answer is an object quoting her; the other answers of the flow are plain values.
+_UNQUOTE_ANSWERS = {
+    "sqlite": "UPDATE answers SET value = json_remove(value, '$.message', '$.matched')"
+    " WHERE created_at < ? AND flow = 'distress' AND json_type(value) = 'object'"
+    " AND json_extract(value, '$.message') IS NOT NULL",
+    "postgres": "UPDATE answers SET value = (value::jsonb - 'message' - 'matched')::text"
+    " WHERE created_at < ? AND flow = 'distress' AND jsonb_typeof(value::jsonb) = 'object'"
+    " AND (value::jsonb ->> 'message') IS NOT NULL",
+}
+
+
 async def prune(tx: Tx, before: datetime) -> int:
     """Delete messages written before ``before`` (the retention period); returns how many.
 
     Her words also stand, quoted, in the alerts they raised and in her distress records: those
     quotes go at the same time (the alert and the record stay, without her words)."""
     deleted = await tx.execute("DELETE FROM messages WHERE created_at < ?", (iso(before),))
-    await tx.execute(
-        "UPDATE alerts SET detail = json_remove(detail, '$.message', '$.matched')"
-        " WHERE created_at < ? AND json_extract(detail, '$.message') IS NOT NULL",
-        (iso(before),),
-    )
-    await tx.execute(
-        "UPDATE answers SET value = json_remove(value, '$.message', '$.matched')"
-        " WHERE created_at < ? AND flow = 'distress' AND json_type(value) = 'object'"
-        " AND json_extract(value, '$.message') IS NOT NULL",
-        (iso(before),),
-    )
+    await tx.execute(_UNQUOTE_ALERTS[tx.dialect], (iso(before),))
+    await tx.execute(_UNQUOTE_ANSWERS[tx.dialect], (iso(before),))
     return max(0, deleted)

@@ -165,6 +165,16 @@ class PgStore:
         row: Row | None = await self.pool.fetchrow(to_postgres(sql), *params)
         return row
 
+    async def reclaim(self, tables: Sequence[str]) -> None:
+        """VACUUM cannot run inside a transaction: it gets a pooled connection of its own.
+        It removes the dead row versions no open transaction can still see; the WAL segments
+        and backups that hold them are the operator's (docs/production.md)."""
+        if not tables:
+            return
+        names = ", ".join(_identifier(table) for table in tables)
+        async with self.pool.acquire() as conn:
+            await conn.execute(f"VACUUM {names}")
+
     async def schema_version(self) -> int:
         """The highest migration applied; 0 for a database no migration has touched."""
         async with self.pool.acquire() as conn:
@@ -190,6 +200,11 @@ class PgStore:
                         )
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+def _identifier(name: str) -> str:
+    """A table name quoted for SQL (the names are the repositories' own, never user input)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 async def _version(conn: Connection) -> int:

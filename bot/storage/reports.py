@@ -18,6 +18,41 @@ from bot.storage.tx import Row, Tx
 MOOD = "flow = 'checkin' AND key = 'mood'"
 
 
+# The few functions SQLite and PostgreSQL spell differently; everything else is shared SQL.
+def _epoch(tx: Tx, stamp: str) -> str:
+    """Whole seconds since 1970 of an ISO timestamp column (SQLite's unixepoch truncates)."""
+    if tx.dialect == "sqlite":
+        return f"unixepoch({stamp})"
+    return f"floor(extract(epoch FROM ({stamp})::timestamptz))::bigint"
+
+
+def _json_number(tx: Tx, column: str, key: str) -> str:
+    if tx.dialect == "sqlite":
+        return f"json_extract({column}, '$.{key}')"
+    return f"({column}::jsonb ->> '{key}')::numeric"
+
+
+def _days_list(tx: Tx, expr: str) -> str:
+    """The distinct values of ``expr`` as one comma-separated text."""
+    if tx.dialect == "sqlite":
+        return f"group_concat(DISTINCT {expr})"
+    return f"string_agg(DISTINCT ({expr})::text, ',')"
+
+
+def _least(tx: Tx, first: str, second: str) -> str:
+    return f"{'MIN' if tx.dialect == 'sqlite' else 'LEAST'}({first}, {second})"
+
+
+def _weeks_between(tx: Tx, later: str, date: str) -> str:
+    """Whole weeks from a YYYY-MM-DD date to a timestamp, truncated toward zero."""
+    if tx.dialect == "sqlite":
+        return f"CAST((julianday({later}) - julianday({date})) / 7 AS INTEGER)"
+    return (
+        f"trunc(extract(epoch FROM ({later})::timestamptz - ({date} || 'T00:00:00Z')::timestamptz)"
+        " / 604800)::integer"
+    )
+
+
 @dataclass(frozen=True)
 class AlertFacts:
     """One alert's timeline (the ``alert_timeline`` view)."""
@@ -123,7 +158,7 @@ async def high_epds_not_contacted(tx: Tx, cutoff: int, until: datetime) -> list[
         "   WHERE kind = 'epds' AND created_at < ? GROUP BY mother_id)"
         f" SELECT {_CASE_COLUMNS}, s.score, s.created_at AS at"
         " FROM latest JOIN assessments s ON s.id = latest.id JOIN mothers m ON m.id = s.mother_id"
-        " WHERE (s.score >= ? OR COALESCE(json_extract(s.items, '$.q10'), 0) > 0)"
+        f" WHERE (s.score >= ? OR COALESCE({_json_number(tx, 's.items', 'q10')}, 0) > 0)"
         "   AND NOT EXISTS (SELECT 1 FROM alerts a JOIN audit_log l ON l.alert_id = a.id"
         "     WHERE a.mother_id = m.id AND l.action = 'contacted' AND l.at >= s.created_at)"
         " ORDER BY s.score DESC, s.created_at",
@@ -152,7 +187,7 @@ async def low_mood_streaks(
         f"{_LAST_MOOD} SELECT {_CASE_COLUMNS}, lows.at FROM lows JOIN mothers m ON m.id = lows.mid"
         " WHERE lows.at >= ? AND (SELECT COUNT(*) FROM (SELECT value FROM answers"
         f"   WHERE {MOOD} AND mother_id = m.id AND created_at < ?"
-        "   ORDER BY created_at DESC LIMIT ?) WHERE CAST(value AS REAL) <= ?) = ?"
+        "   ORDER BY created_at DESC LIMIT ?) AS recent WHERE CAST(value AS REAL) <= ?) = ?"
         " ORDER BY lows.at",
         (iso(until), low_max, iso(since), iso(until), streak, low_max, streak),
     )
@@ -190,8 +225,14 @@ async def epds_first_latest(
         "     AND s.created_at < ? ORDER BY s.created_at, s.id LIMIT 1) AS first,"
         "   (SELECT score FROM assessments s WHERE s.mother_id = f.mother_id AND s.kind = 'epds'"
         "     AND s.created_at < ? ORDER BY s.created_at DESC, s.id DESC LIMIT 1) AS latest,"
-        "   MIN(2, (SELECT COUNT(*) FROM assessments s WHERE s.mother_id = f.mother_id"
-        "     AND s.kind = 'epds' AND s.created_at < ?)) AS n FROM followed f)"
+        "   "
+        + _least(
+            tx,
+            "2",
+            "(SELECT COUNT(*) FROM assessments s WHERE s.mother_id = f.mother_id"
+            " AND s.kind = 'epds' AND s.created_at < ?)",
+        )
+        + " AS n FROM followed f)"
         " SELECT first, latest, n, COUNT(*) FROM pairs GROUP BY first, latest, n",
         (iso(since), iso(until), iso(until), iso(until), iso(until)),
     )
@@ -203,8 +244,8 @@ async def epds_by_birth_week(
 ) -> list[tuple[int, int, int]]:
     """EPDS results of [since, until) as (weeks since her baby's birth, score, how many)."""
     rows = await tx.fetchall(
-        "SELECT CAST((julianday(s.created_at) - julianday(m.baby_birth_date)) / 7 AS INTEGER)"
-        " AS week, s.score, COUNT(*) FROM assessments s JOIN mothers m ON m.id = s.mother_id"
+        f"SELECT {_weeks_between(tx, 's.created_at', 'm.baby_birth_date')} AS week, s.score,"
+        " COUNT(*) FROM assessments s JOIN mothers m ON m.id = s.mother_id"
         " WHERE s.kind = 'epds' AND s.created_at >= ? AND s.created_at < ?"
         " AND m.baby_birth_date IS NOT NULL GROUP BY week, s.score",
         (iso(since), iso(until)),
@@ -231,8 +272,9 @@ async def checkin_days(tx: Tx, since: datetime, until: datetime, offset: int) ->
     millions of rows.
     """
     rows = await tx.fetchall(
-        "SELECT (unixepoch(COALESCE(m.consent_at, m.created_at)) + ?) / 86400, g.days"
-        " FROM (SELECT mother_id, group_concat(DISTINCT (unixepoch(created_at) + ?) / 86400)"
+        f"SELECT ({_epoch(tx, 'COALESCE(m.consent_at, m.created_at)')} + ?) / 86400, g.days"
+        " FROM (SELECT mother_id,"
+        f" {_days_list(tx, '(' + _epoch(tx, 'created_at') + ' + ?) / 86400')}"
         f"   AS days FROM answers WHERE {MOOD} AND created_at >= ? AND created_at < ?"
         "   GROUP BY mother_id) g JOIN mothers m ON m.id = g.mother_id",
         (offset, offset, iso(since), iso(until)),
@@ -249,7 +291,7 @@ async def joining_days(tx: Tx, until: datetime, offset: int) -> list[tuple[int, 
     """(joining day, how many mothers) for the mothers who consented before ``until``; days
     as in :func:`checkin_days`."""
     rows = await tx.fetchall(
-        "SELECT (unixepoch(COALESCE(consent_at, created_at)) + ?) / 86400 AS day,"
+        f"SELECT ({_epoch(tx, 'COALESCE(consent_at, created_at)')} + ?) / 86400 AS day,"
         " COUNT(*) FROM mothers WHERE consent = 'given' AND COALESCE(consent_at, created_at) < ?"
         " GROUP BY day",
         (offset, iso(until)),

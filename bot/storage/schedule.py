@@ -47,10 +47,12 @@ class SendRow:
     composed_at: datetime | None = None  # rendered before, but Telegram never confirmed it
 
 
-SLOT_QUERY = """
+# Her last mood as one JSON array [id, value, created_at] (SQLite's json_array, PostgreSQL's
+# json_build_array: the same text once parsed).
+_SLOT_QUERY = """
 SELECT m.id, m.chat_id, m.pseudonym, m.checkin_time, m.timezone, m.baby_birth_date,
        m.created_at, m.next_checkin_at, m.epds_step,
-       (SELECT json_array(a.id, a.value, a.created_at) FROM answers a
+       (SELECT {json_array}(a.id, a.value, a.created_at){as_text} FROM answers a
          WHERE a.mother_id = m.id AND a.flow = 'checkin' AND a.key = 'mood'
          ORDER BY a.created_at DESC LIMIT 1) AS last_mood,
        (SELECT MAX(s.created_at) FROM assessments s
@@ -62,6 +64,10 @@ SELECT m.id, m.chat_id, m.pseudonym, m.checkin_time, m.timezone, m.baby_birth_da
  ORDER BY m.next_checkin_at
  LIMIT ?
 """
+SLOT_QUERY = {
+    "sqlite": _SLOT_QUERY.format(json_array="json_array", as_text=""),
+    "postgres": _SLOT_QUERY.format(json_array="json_build_array", as_text="::text"),
+}
 
 
 def _slot(row: Row) -> SlotRow:
@@ -83,7 +89,7 @@ def _slot(row: Row) -> SlotRow:
 
 
 async def due_slots(tx: Tx, now: datetime, limit: int) -> list[SlotRow]:
-    rows = await tx.fetchall(SLOT_QUERY, (iso(now), iso(now), limit))
+    rows = await tx.fetchall(SLOT_QUERY[tx.dialect], (iso(now), iso(now), limit))
     return [_slot(row) for row in rows]
 
 
@@ -195,6 +201,17 @@ async def pending_sends(tx: Tx, limit: int) -> list[SendRow]:
     rows = await tx.fetchall(
         f"SELECT {SEND_COLUMNS} WHERE s.status = 'pending' ORDER BY s.due_at, s.id LIMIT ?",
         (limit,),
+    )
+    return [_send(row) for row in rows]
+
+
+async def sends_by_id(tx: Tx, ids: list[int]) -> list[SendRow]:
+    """These rows (just claimed), in due order."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = await tx.fetchall(
+        f"SELECT {SEND_COLUMNS} WHERE s.id IN ({marks}) ORDER BY s.due_at, s.id", ids
     )
     return [_send(row) for row in rows]
 

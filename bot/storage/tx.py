@@ -67,4 +67,10 @@ class Store(Protocol):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
+    async def reclaim(self, tables: Sequence[str]) -> None:
+        """After rows were deleted and committed (``/delete``): make the freed space forget them
+        where the backend can. SQLite (``secure_delete`` already zeroed the pages) folds the WAL
+        into the file; PostgreSQL VACUUMs ``tables``, so the dead row versions are removed."""
+        ...
+
     async def close(self) -> None: ...

@@ -32,9 +32,9 @@ class CallbackCodec:
 
     def encode(self, ref: ButtonRef) -> str:
         if ref.kind == "answer":
-            payload = f"a|{ref.a}|{ref.b}"
+            payload = f"a|{ref.question_seq}|{ref.option_index}"
         elif ref.kind == "staff":
-            payload = f"s|{ref.a}|{ref.b}"
+            payload = f"s|{ref.alert_id}|{ref.action_index}"
         else:
             payload = f"m|{ref.action}"
         data = f"{payload}|{self._sign(payload)}"
@@ -52,11 +52,11 @@ class CallbackCodec:
         kind, *fields = payload.split("|")
         try:
             if kind == "a" and len(fields) == 2:
-                return ButtonRef("answer", int(fields[0]), int(fields[1]))
+                return ButtonRef.answer(int(fields[0]), int(fields[1]))
             if kind == "s" and len(fields) == 2:
-                return ButtonRef("staff", int(fields[0]), int(fields[1]))
+                return ButtonRef.staff(int(fields[0]), int(fields[1]))
         except ValueError:
             return None
         if kind == "m" and len(fields) == 1:
-            return ButtonRef("menu", action=fields[0])
+            return ButtonRef.menu(fields[0])
         return None

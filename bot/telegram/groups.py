@@ -16,7 +16,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.clock import iso, utcnow
 from bot.storage import kv
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 log = logging.getLogger("poruch.telegram")
 
@@ -25,7 +25,7 @@ GROUP_TYPES = ("group", "supergroup")
 
 
 class GroupTracker:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self.db = db
         self._seen: set[tuple[int, str]] = set()
 

@@ -19,7 +19,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import iso, utcnow
 from bot.storage import kv
-from bot.storage.db import Database
+from bot.storage.tx import Store
 
 log = logging.getLogger("poruch.telegram")
 
@@ -30,7 +30,7 @@ WRITE_EVERY = 60.0
 class Heartbeat:
     """The time of the last successful Telegram call, in memory and (lazily) in the database."""
 
-    def __init__(self, db: Database, write_every: float = WRITE_EVERY) -> None:
+    def __init__(self, db: Store, write_every: float = WRITE_EVERY) -> None:
         self.db = db
         self.write_every = write_every
         self.last_ok: str | None = None

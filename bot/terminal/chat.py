@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.conversation.messages import Button, Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Button, Incoming, Outgoing
 from bot.runtime import build_runtime
 from bot.scheduling.scheduler import TICK_SECONDS
 from bot.services import Services
@@ -63,14 +63,14 @@ class TerminalTransport:
         self.out.flush()
 
 
-def parse_line(line: str, transport: TerminalTransport, sender: Sender) -> Incoming:
+def parse_line(line: str, transport: TerminalTransport, author: Author) -> Incoming:
     text = line.strip()
     if text.startswith("/"):
         command, _, args = text[1:].partition(" ")
-        return Incoming(sender, "command", text=text, command=command.lower(), args=args)
+        return Incoming(author, "command", text=text, command=command.lower(), args=args)
     if text.isdigit() and 1 <= int(text) <= len(transport.buttons):
-        return Incoming(sender, "button", button=transport.buttons[int(text) - 1].ref)
-    return Incoming(sender, "text", text=text)
+        return Incoming(author, "button", button=transport.buttons[int(text) - 1].ref)
+    return Incoming(author, "text", text=text)
 
 
 async def run_chat(
@@ -88,7 +88,7 @@ async def run_chat(
     assert staff_chat is not None
     transport = TerminalTransport(out, staff_chat)
     runtime = build_runtime(services, transport, tick_seconds=tick_seconds)
-    sender = Sender(
+    author = Author(
         chat_id=LOCAL_CHAT_ID, user_id=LOCAL_CHAT_ID, first_name="Local", language_code="uk"
     )
     out.write(
@@ -103,7 +103,7 @@ async def run_chat(
                 break
             if not line.strip():
                 continue
-            for reply in await runtime.conversation.handle(parse_line(line, transport, sender)):
+            for reply in await runtime.conversation.handle(parse_line(line, transport, author)):
                 await runtime.sender.send(reply)
             await runtime.worker.run_once()
     finally:

@@ -24,7 +24,7 @@ from telegram.error import (
 )
 
 from bot.clock import iso
-from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Button, ButtonRef, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import (
     ChatMoved,
@@ -36,13 +36,13 @@ from bot.delivery import (
     plain_version,
 )
 from bot.ops.status import EXIT_STUCK, collect
+from bot.priority import NOTICE_OUTBOX_PLACE
 from bot.safety.outbox import OutboxWorker
 from bot.safety.staff_chats import StaffChats
 from bot.sender import Sender as PacedSender
 from bot.sender import SenderTransport
 from bot.services import Services
 from bot.storage import alerts, mothers
-from bot.storage.alerts import NOTICE_LANE
 from bot.telegram.transport import classify
 from tests.alerts.test_outbox import MOTHER, T0, Clock, FakeTransport, consented_mother, crisis
 from tests.conftest import STAFF_CHAT, with_config
@@ -88,7 +88,7 @@ def test_fit_counts_utf16_units_and_cuts_at_a_line() -> None:
 
 
 def test_the_plain_version_keeps_the_buttons_and_drops_the_markup() -> None:
-    button = Button("Acknowledge", ButtonRef("staff", 1, 0))
+    button = Button("Acknowledge", ButtonRef.staff(1, 0))
     message = Outgoing(1, "<b>URGENT</b>\nWho: A &amp; B", ((button,),), html=True)
     plain = plain_version(message)
     assert plain.text == "URGENT\nWho: A & B" and not plain.html
@@ -152,7 +152,7 @@ async def test_a_refused_text_is_sent_plain_then_bare_then_dead_and_counted(
     assert transport.attempts == 3  # the HTML version, the plain one, then without buttons
     row = await services.db.fetchone("SELECT status, payload FROM outbox")
     assert row is not None and row["status"] == "dead" and '"bare": true' in row["payload"]
-    status = collect(services.config, T0)
+    status = await asyncio.to_thread(collect, services.config, T0)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
 
 
@@ -203,7 +203,7 @@ class StuckStaffChat:
 async def test_an_item_held_up_never_delays_the_items_behind_it(services: Services) -> None:
     await consented_mother(services)
     await crisis(services)  # the staff alert: its request hangs
-    other = Sender(chat_id=502, user_id=502, first_name="Iryna", language_code="en")
+    other = Author(chat_id=502, user_id=502, first_name="Iryna", language_code="en")
     await consented_mother(services, other)
     async with services.db.transaction() as conn:
         mother = await mothers.by_chat(conn, other.chat_id)
@@ -211,7 +211,7 @@ async def test_an_item_held_up_never_delays_the_items_behind_it(services: Servic
         await alerts.enqueue(
             conn,
             "mother_notice",
-            NOTICE_LANE,
+            NOTICE_OUTBOX_PLACE,
             {"key": "clinic.crisis.delivered"},
             T0,
             mother_id=mother.id,
@@ -254,7 +254,7 @@ async def test_a_migrated_staff_group_is_followed_and_remembered(services: Servi
     assert services.staff_chat_id == moved
     reloaded = await StaffChats.load(services.db)
     assert reloaded.primary(services.config) == moved
-    status = collect(services.config, T0)
+    status = await asyncio.to_thread(collect, services.config, T0)
     assert status.moves == {STAFF_CHAT: (moved, iso(T0))}
 
 
@@ -286,7 +286,7 @@ async def test_a_repeat_held_by_a_429_is_withdrawn_once_acknowledged(
     clock.now = T0 + timedelta(minutes=1, seconds=1)
     await worker.run_once()  # the repeat is held back by the 429
     assert transport.attempts == 1
-    nurse = Sender(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
+    nurse = Author(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
     staff = [m for m in transport.delivered if m.chat_id == STAFF_CHAT]
     ref = staff[0].buttons[0][0].ref
     await Conversation(services).handle(Incoming(nurse, "button", button=ref), clock.now)
@@ -366,7 +366,7 @@ async def test_the_sender_asks_before_each_attempt_whether_a_repeat_is_still_wan
     clock.now = T0 + timedelta(minutes=1, seconds=1)
     delivering = asyncio.create_task(worker.run_once())
     await transport.on_hold.wait()
-    nurse = Sender(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
+    nurse = Author(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
     ref = first.to(STAFF_CHAT)[0].buttons[0][0].ref
     await Conversation(services).handle(Incoming(nurse, "button", button=ref), clock.now)
     pace.advance(5.0)  # Telegram's retry_after is over: the sender asks again, and drops it

@@ -5,6 +5,7 @@ The clinic's hours are content/clinic.yaml's (Mon-Fri 09:00-18:00 Kyiv, closed 2
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,19 +14,21 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import iso
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import TEXT_LIMIT, Refused, RetryLater, fit
 from bot.ops.status import collect
+from bot.priority import Priority
 from bot.safety.alert_text import OPEN_CASE
+from bot.safety.alerting import Subject, write_alert
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
-from bot.storage import alerts, erase, mothers
+from bot.storage import erase, mothers
 from tests.alerts.test_outbox import Clock, FakeTransport
 from tests.conftest import STAFF_CHAT
 
 KYIV = ZoneInfo("Europe/Kyiv")
-NURSE = Sender(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
+NURSE = Author(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
 
 
 def kyiv(day: int, hour: int, minute: int = 0) -> datetime:
@@ -40,11 +43,10 @@ async def raise_alert(
             conn, chat_id, "en", at
         )
         await mothers.update(conn, mother.id, at, consent="given", name=name)
-        alert_id = await alerts.create_alert(
+        alert_id = await write_alert(
             conn,
-            mother_id=mother.id,
-            pseudonym=mother.pseudonym,
-            priority=priority,
+            Subject(mother.id, mother.pseudonym),
+            Priority(priority),
             rule=rule,
             category=None,
             detail={},
@@ -66,14 +68,15 @@ async def test_routine_alerts_at_night_arrive_in_the_09_00_digest_and_not_before
         clock.now = moment
         assert await worker.run_once() == 0
     assert transport.to(STAFF_CHAT) == []
-    assert collect(services.config, kyiv(8, 8, 59)).stuck_alerts == 0  # held is not stuck
+    held = await asyncio.to_thread(collect, services.config, kyiv(8, 8, 59))
+    assert held.stuck_alerts == 0  # held is not stuck
     clock.now = kyiv(8, 9)
     await worker.run_once()
     [digest] = transport.to(STAFF_CHAT)
     assert "2 alert(s) from outside working hours" in digest.text
     assert f"#{first} Olena: EPDS total at or above" in digest.text
     assert f"#{second} Marta: Three low-mood check-ins" in digest.text
-    assert [(b.ref.a, b.ref.b) for row in digest.buttons for b in row] == [
+    assert [(b.ref.alert_id, b.ref.action_index) for row in digest.buttons for b in row] == [
         (first, OPEN_CASE),
         (second, OPEN_CASE),
     ]
@@ -213,10 +216,10 @@ async def assert_each_alert_delivered_once(
     """Every alert is listed in exactly one delivered digest, with its button, and marked
     delivered at 09:00; every digest is within Telegram's limits; nothing is dead or pending."""
     digests = [m for m in transport.delivered if is_digest(m)]
-    listed = [b.ref.a for m in digests for row in m.buttons for b in row]
+    listed = [b.ref.alert_id for m in digests for row in m.buttons for b in row]
     assert sorted(listed) == alert_ids
     for message in digests:
-        in_buttons = [b.ref.a for row in message.buttons for b in row]
+        in_buttons = [b.ref.alert_id for row in message.buttons for b in row]
         assert 1 <= len(in_buttons) <= 25
         assert fit(message.text) == message.text  # within 4,096 UTF-16 units, never cut
         assert f"{len(in_buttons)} alert(s) from outside working hours" in message.text
@@ -296,7 +299,7 @@ async def test_a_digest_dead_at_closing_holds_its_alerts_for_the_next_digest(
     clock.now = kyiv(8, 9)
     await worker.run_once()
     [digest] = transport.delivered
-    assert sorted(b.ref.a for row in digest.buttons for b in row) == alert_ids
+    assert sorted(b.ref.alert_id for row in digest.buttons for b in row) == alert_ids
 
 
 # Held rows that come due while the clinic is closed are held again, never sent alone.
@@ -316,7 +319,7 @@ async def test_a_held_alert_found_after_hours_waits_for_the_next_opening(
     assert transport.to(STAFF_CHAT) == []
     [row] = await services.db.fetchall("SELECT next_attempt_at FROM outbox")
     assert row["next_attempt_at"] == iso(kyiv(8, 9))
-    assert collect(services.config, kyiv(8, 2)).stuck_alerts == 0
+    assert (await asyncio.to_thread(collect, services.config, kyiv(8, 2))).stuck_alerts == 0
     clock.now = kyiv(8, 9)
     await worker.run_once()
     [digest] = transport.to(STAFF_CHAT)
@@ -364,7 +367,7 @@ async def test_erasing_a_mother_keeps_her_held_alert_in_the_digest(services: Ser
         await erase.erase_mother(conn, mother.id, kyiv(4, 23, 20))
     row = await services.db.fetchone("SELECT payload FROM outbox WHERE alert_id = ?", (erased,))
     assert row is not None and json.loads(row["payload"]) == {"held": 1}
-    assert collect(services.config, kyiv(5, 2)).stuck_alerts == 0
+    assert (await asyncio.to_thread(collect, services.config, kyiv(5, 2))).stuck_alerts == 0
     clock.now = kyiv(7, 9)
     await worker.run_once()
     [digest] = transport.to(STAFF_CHAT)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import iso
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import DeliveryError, RetryLater, Unreachable
+from bot.priority import Priority
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
@@ -19,7 +20,7 @@ from bot.storage.alerts import Alert
 from tests.conftest import STAFF_CHAT, with_config
 
 T0 = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
-MOTHER = Sender(chat_id=501, user_id=501, first_name="Olena", language_code="en")
+MOTHER = Author(chat_id=501, user_id=501, first_name="Olena", language_code="en")
 CRISIS = "I want to kill myself"
 
 
@@ -50,7 +51,7 @@ class Clock:
         return self.now
 
 
-async def consented_mother(services: Services, sender: Sender = MOTHER) -> None:
+async def consented_mother(services: Services, sender: Author = MOTHER) -> None:
     async with services.db.transaction() as conn:
         mother = await mothers.create(conn, sender.chat_id, "en", T0)
         await mothers.update(conn, mother.id, T0, consent="given", first_name=sender.first_name)
@@ -64,7 +65,11 @@ async def crisis(services: Services, update_id: int | None = 1) -> list[Outgoing
 async def test_crisis_reply_first_then_alert_then_confirmation(services: Services) -> None:
     await consented_mother(services)
     replies = await crisis(services)
-    assert replies[0].urgent and "7333" in replies[0].text and "112" in replies[0].text
+    assert (
+        replies[0].priority is Priority.URGENT
+        and "7333" in replies[0].text
+        and "112" in replies[0].text
+    )
     assert "letting the clinic's care team know" in replies[0].text
     transport, clock = FakeTransport(), Clock(T0)
     worker = OutboxWorker(services, transport, clock)
@@ -152,7 +157,7 @@ async def test_unacknowledged_urgent_alert_repeats_to_backup_until_acknowledged(
     clock.now = T0 + timedelta(seconds=62)
     await worker.run_once()
     assert len(transport.to(backup)) == 2
-    staff = Sender(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
+    staff = Author(chat_id=STAFF_CHAT, user_id=9, first_name="Nurse", chat_type="supergroup")
     alert_button = transport.to(STAFF_CHAT)[0].buttons[0][0].ref
     press = Incoming(staff, "button", button=alert_button, message_id=1)
     await Conversation(services).handle(press, clock.now)

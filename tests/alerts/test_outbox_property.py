@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.config import Config
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import ChatMoved, DeliveryError, Refused, RetryLater, Unreachable
 from bot.safety.outbox import OutboxWorker
@@ -118,7 +118,7 @@ async def scenario(catalog: Catalog, plan: list[Step], folder: Path) -> None:
 
 
 async def crisis(services: Services, chat_id: int, update: int, now: datetime) -> None:
-    sender = Sender(chat_id=chat_id, user_id=chat_id, first_name="M", language_code="en")
+    sender = Author(chat_id=chat_id, user_id=chat_id, first_name="M", language_code="en")
     async with services.db.transaction() as conn:
         if await mothers.by_chat(conn, chat_id) is None:
             mother = await mothers.create(conn, chat_id, "en", now)

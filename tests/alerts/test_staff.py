@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.conversation.messages import ButtonRef, Incoming, Sender
+from bot.conversation.messages import Author, ButtonRef, Incoming
 from bot.conversation.service import Conversation
 from bot.services import Catalog, Services
 from tests.alerts.test_outbox import MOTHER, T0, consented_mother, crisis
 from tests.conftest import STAFF_CHAT, with_config
 
-NURSE = Sender(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
+NURSE = Author(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
 
 
 async def alert_status(services: Services) -> str:
@@ -25,14 +25,14 @@ async def audit_rows(services: Services) -> list[tuple[str, str]]:
 async def test_acknowledge_edits_alert_in_place_and_audits(services: Services) -> None:
     await consented_mother(services)
     await crisis(services)
-    press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 0), message_id=42)
+    press = Incoming(NURSE, "button", button=ButtonRef.staff(1, 0), message_id=42)
     [edit] = await Conversation(services).handle(press, T0)
     assert edit.edit_message_id == 42 and edit.chat_id == STAFF_CHAT
     assert "Acknowledged by Nurse Iryna (77)" in edit.text
     assert edit.notice == "Acknowledged"
     assert await alert_status(services) == "acknowledged"
     assert await audit_rows(services) == [("Nurse Iryna (77)", "acknowledged")]
-    resolve = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 2), message_id=42)
+    resolve = Incoming(NURSE, "button", button=ButtonRef.staff(1, 2), message_id=42)
     [edit] = await Conversation(services).handle(resolve, T0)
     assert edit.buttons == () and "Resolved by" in edit.text
 
@@ -40,7 +40,7 @@ async def test_acknowledge_edits_alert_in_place_and_audits(services: Services) -
 async def test_forged_staff_button_from_a_mother_changes_nothing(services: Services) -> None:
     await consented_mother(services)
     await crisis(services)
-    forged = Incoming(MOTHER, "button", button=ButtonRef("staff", 1, 2), message_id=3)
+    forged = Incoming(MOTHER, "button", button=ButtonRef.staff(1, 2), message_id=3)
     [reply] = await Conversation(services).handle(forged, T0)
     assert reply.chat_id == MOTHER.chat_id and "only for the clinic's care team" in reply.text
     assert await alert_status(services) == "open"
@@ -51,7 +51,7 @@ async def test_staff_user_ids_narrow_who_may_act(services: Services) -> None:
     narrowed = with_config(services, staff_user_ids=frozenset({1}))
     await consented_mother(narrowed)
     await crisis(narrowed)
-    press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, 0), message_id=5)
+    press = Incoming(NURSE, "button", button=ButtonRef.staff(1, 0), message_id=5)
     [reply] = await Conversation(narrowed).handle(press, T0)
     assert "only for the clinic's care team" in reply.text
     assert await alert_status(narrowed) == "open"
@@ -97,7 +97,7 @@ async def test_an_older_button_never_reopens_a_resolved_alert(services: Services
     await consented_mother(services)
     await crisis(services)
     for button in (2, 0):  # Resolved, then Acknowledge on an older copy of the alert
-        press = Incoming(NURSE, "button", button=ButtonRef("staff", 1, button), message_id=7)
+        press = Incoming(NURSE, "button", button=ButtonRef.staff(1, button), message_id=7)
         [edit] = await Conversation(services).handle(press, T0)
     assert await alert_status(services) == "resolved"
     assert edit.buttons == ()

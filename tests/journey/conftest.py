@@ -14,13 +14,20 @@ from typing import Any
 
 import pytest
 
-from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Button, ButtonRef, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.services import Services
+from tests.conftest import BACKENDS
 
 START = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)  # 09:00 in Kyiv
 LANGS = ("en", "uk")
 _update_ids = itertools.count(1)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here that touches the database runs on SQLite and on PostgreSQL."""
+    return str(request.param)
 
 
 @dataclass
@@ -35,8 +42,8 @@ class Chat:
     last: list[Outgoing] = field(default_factory=list)
 
     @property
-    def sender(self) -> Sender:
-        return Sender(
+    def sender(self) -> Author:
+        return Author(
             self.chat_id, self.chat_id, self.first_name, self.username, self.language_code
         )
 
@@ -65,7 +72,7 @@ class Chat:
         return await self.send("button", button=self.buttons[index].ref)
 
     async def press_action(self, action: str) -> list[Outgoing]:
-        return await self.send("button", button=ButtonRef("menu", action=action))
+        return await self.send("button", button=ButtonRef.menu(action))
 
     def said(self) -> str:
         return "\n---\n".join(m.text for m in self.last)

@@ -11,6 +11,7 @@ import pytest
 from bot.content.names import address_form
 from bot.content.snippets import snippet_text as text_of
 from bot.content.snippets import snippets
+from bot.priority import Priority
 from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
 from bot.storage.alerts import get_alert
@@ -169,7 +170,7 @@ async def test_safety_answer_other_than_no_is_urgent_and_gets_the_crisis_reply_f
     await chat.press_index(MOOD[1])
     await chat.press_index(button)
     [crisis] = chat.last
-    assert crisis.urgent
+    assert crisis.priority is Priority.URGENT
     assert services.catalog.content.text("clinic.crisis.reply", lang) in crisis.text
     [alert] = await rows(services, "SELECT rule, priority, detail FROM alerts")
     assert (alert["rule"], alert["priority"]) == ("checkin_safety", "urgent")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.conversation.messages import Incoming, Sender
+from bot.conversation.messages import Author, Incoming
 from bot.conversation.service import Conversation
 from bot.services import Services
 
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # a Wednesday, the clinic open
-STRANGER = Sender(chat_id=801, user_id=801, first_name="Ola", language_code="en")
+STRANGER = Author(chat_id=801, user_id=801, first_name="Ola", language_code="en")
 
 
 async def say(services: Services, text: str, update: int, now: datetime) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.clock import parse_iso
 from bot.conversation.service import Conversation
+from bot.priority import Priority
 from bot.safety.alert_text import AlertRenderer
 from bot.services import Services
 from bot.storage.alerts import get_alert
@@ -138,7 +139,7 @@ async def test_boundaries_choose_the_text_alerts_and_reminders(
         assert reminders == []
     said = [m.text for m in chat.last]
     if total == 30:  # item 10: the crisis reply first, the result after "Continue"
-        assert chat.last[0].urgent
+        assert chat.last[0].priority is Priority.URGENT
         assert services.catalog.content.text("clinic.crisis.reply", lang) in said[0]
         await chat.press_index(0)
         said = [m.text for m in chat.last]
@@ -159,7 +160,7 @@ async def test_item_10_alone_is_urgent_whatever_the_total(
 ) -> None:
     await chat.onboard(lang)
     await screening(chat, [0] * 9 + [1])
-    assert chat.last[0].urgent
+    assert chat.last[0].priority is Priority.URGENT
     [alert] = await rows(services, "SELECT rule, priority FROM alerts")
     assert (alert["rule"], alert["priority"]) == ("epds_item10", "urgent")
     await chat.press_index(0)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot.content.snippets import snippet_text, snippets
 from bot.conversation.free_text import screen
 from bot.conversation.service import Conversation
+from bot.priority import Priority
 from bot.services import Services
 from tests.conftest import with_config
 from tests.journey.conftest import Chat, rows
@@ -56,7 +57,9 @@ async def test_distress_is_asked_directly_and_yes_is_the_urgent_path(
     assert await alerts(services) == []
 
     replies = await chat.press("Yes")
-    assert "7333" in replies[0].text and replies[0].urgent  # the crisis reply comes first
+    assert (
+        "7333" in replies[0].text and replies[0].priority is Priority.URGENT
+    )  # the crisis reply comes first
     assert await alerts(services) == [("distress_safety", "urgent")]
     (alert,) = await rows(services, "SELECT detail FROM alerts")
     detail = json.loads(alert["detail"])
@@ -75,7 +78,7 @@ async def test_yes_after_no_is_still_the_urgent_path_once(chat: Chat, services: 
     await chat.press_action("dq:no")
     assert await alerts(services) == []
     replies = await chat.press_action("dq:yes")
-    assert "7333" in replies[0].text and replies[0].urgent
+    assert "7333" in replies[0].text and replies[0].priority is Priority.URGENT
     assert await alerts(services) == [("distress_safety", "urgent")]
     await chat.press_action("dq:talk")  # the same question: one alert
     await chat.press_action("dq:no")

@@ -122,7 +122,7 @@ async def test_topic_buttons_fit_telegram_callback_data(services: Services) -> N
     codec = CallbackCodec("s" * 64)
     for topic in topics(services.catalog.content):
         for action in (f"learn:{topic}", f"learn_reset:{topic}", "learn_menu"):
-            assert codec.decode(codec.encode(ButtonRef("menu", action=action))) is not None
+            assert codec.decode(codec.encode(ButtonRef.menu(action))) is not None
 
 
 def test_check_refuses_a_snippet_without_both_languages(tmp_path: Path) -> None:

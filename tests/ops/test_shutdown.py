@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import utcnow
-from bot.conversation.messages import Incoming, Outgoing, Sender
+from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
@@ -89,7 +89,7 @@ class HeldTransport:
 
 
 async def test_stop_lets_the_outbox_attempt_in_progress_finish(services: Services) -> None:
-    sender = Sender(chat_id=501, user_id=501, first_name="Olena", language_code="en")
+    sender = Author(chat_id=501, user_id=501, first_name="Olena", language_code="en")
     async with services.db.transaction() as conn:
         mother = await mothers.create(conn, sender.chat_id, "en", utcnow())
         await mothers.update(conn, mother.id, utcnow(), consent="given")

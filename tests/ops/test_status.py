@@ -14,8 +14,10 @@ import main
 from bot.clock import iso, utcnow
 from bot.config import Config
 from bot.ops.status import EXIT_NO_DATABASE, EXIT_OK, EXIT_STUCK, collect, render
+from bot.priority import Priority
+from bot.safety.alerting import Subject, write_alert
 from bot.services import Services
-from bot.storage import alerts, kv, mothers
+from bot.storage import kv, mothers
 from bot.telegram.groups import PREFIX
 from bot.telegram.heartbeat import LAST_OK_KEY
 from tests.conftest import STAFF_CHAT
@@ -28,11 +30,10 @@ async def _seed(services: Services, alert_age: timedelta) -> None:
         for chat_id, status in ((1, "active"), (2, "active"), (3, "paused"), (4, "inactive")):
             mother = await mothers.create(conn, chat_id, "en", now)
             await mothers.update(conn, mother.id, now, status=status, consent="given")
-        await alerts.create_alert(
+        await write_alert(
             conn,
-            mother_id=mother.id,
-            pseudonym=mother.pseudonym,
-            priority="urgent",
+            Subject(mother.id, mother.pseudonym),
+            Priority.URGENT,
             rule="crisis_text",
             category="suicidal",
             detail={},

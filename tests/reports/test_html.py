@@ -47,6 +47,13 @@ def parse(page: str) -> Structure:
 
 
 @pytest.fixture
+def backend() -> str:
+    """The page is drawn from the same figures on either backend (tested beside the queries);
+    ``main.py report`` is run here on the SQLite file."""
+    return "sqlite"
+
+
+@pytest.fixture
 def html_file(seeded: Services, tmp_path: Path) -> Path:
     out = tmp_path / "out" / "report.html"
     # The seeded week, until Sunday 29 November inclusive.

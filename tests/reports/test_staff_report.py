@@ -3,19 +3,19 @@ caseload buttons that open /case."""
 
 from __future__ import annotations
 
-from bot.conversation.messages import Incoming, Sender
+from bot.conversation.messages import Author, ButtonRef, Incoming
 from bot.conversation.service import Conversation
 from bot.safety.alert_text import OPEN_CASE
 from bot.services import Services
 from tests.conftest import STAFF_CHAT, with_config
 from tests.reports.seed import NOW, utc
 
-NURSE = Sender(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
-MOTHER = Sender(chat_id=9001, user_id=9001, first_name="Olena", language_code="en")
+NURSE = Author(chat_id=STAFF_CHAT, user_id=77, first_name="Nurse Iryna", chat_type="supergroup")
+MOTHER = Author(chat_id=9001, user_id=9001, first_name="Olena", language_code="en")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def command(sender: Sender, name: str, args: str = "") -> Incoming:
+def command(sender: Author, name: str, args: str = "") -> Incoming:
     return Incoming(sender, "command", text=f"/{name} {args}".strip(), command=name, args=args)
 
 
@@ -63,7 +63,7 @@ async def test_caseload_lists_mothers_with_buttons_that_open_their_case(seeded: 
     assert "Daryna" in streak.text and "Kateryna" in streak.text
     assert "Daryna: low day 12.11.2026, silent 18 days" in silent.text
     [[button]] = high.buttons
-    assert button.ref.kind == "staff" and (button.ref.a, button.ref.b) == (6, OPEN_CASE)
+    assert button.ref == ButtonRef.staff(alert_id=6, action_index=OPEN_CASE)
     press = Incoming(NURSE, "button", button=button.ref, message_id=5)
     [case, *_] = await conversation.handle(press, utc(NOW))
     assert "Alert #6" in case.text and "Iryna" in case.text

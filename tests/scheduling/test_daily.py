@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.conversation.effects import apply_events
-from bot.conversation.messages import Incoming, Sender
+from bot.conversation.messages import Author, Incoming
 from bot.conversation.turn import Turn
 from bot.engine import SetProfile
 from tests.scheduling.conftest import QUIET, MakeHarness, RecordingTransport, kinds, utc
@@ -147,7 +147,7 @@ async def test_blocked_bot_marks_her_inactive_and_start_reactivates(
     assert await h.run(utc("2026-01-16 07:00:05")) == []
 
     start = Incoming(
-        Sender(801, 801, language_code="en"), "command", text="/start", command="start"
+        Author(801, 801, language_code="en"), "command", text="/start", command="start"
     )
     await h.conversation.handle(start, utc("2026-01-16 12:00"))
     assert await h.column(801, "status") == "active"

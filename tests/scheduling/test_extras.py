@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.clock import iso
-from bot.conversation.messages import ButtonRef, Incoming, Sender
+from bot.conversation.messages import Author, ButtonRef, Incoming
 from bot.storage import dialog, messages
 from tests.scheduling.conftest import QUIET, Harness, MakeHarness, kinds, utc
 
@@ -88,9 +88,9 @@ async def test_screening_offered_on_its_journey_day_and_later(make_harness: Make
     assert actions == ["flow:epds", "sched:epds_later"]
 
     later = Incoming(
-        Sender(1101, 1101, language_code="en"),
+        Author(1101, 1101, language_code="en"),
         "button",
-        button=ButtonRef("menu", action="sched:epds_later"),
+        button=ButtonRef.menu("sched:epds_later"),
     )
     replies = await h.conversation.handle(later, utc("2026-01-15 07:05"))
     assert "few days" in replies[0].text

@@ -10,7 +10,8 @@ import pytest
 from bot.conversation.messages import Outgoing
 from bot.delivery import DeliveryError, RetryLater, Unreachable
 from bot.pacing import VirtualClock
-from bot.sender import Lane, Outcome, Sender
+from bot.priority import Lane, Priority
+from bot.sender import Sender, SendResult
 
 
 @dataclass
@@ -69,7 +70,7 @@ async def test_urgent_overtakes_a_queue_of_prompts() -> None:
     def on_start(item: object, now: float) -> None:
         if len(transport.log) == 20 and not submitted:
             submitted.append(now)
-            sender.submit(Outgoing(-1001, "URGENT alert", urgent=True))
+            sender.submit(Outgoing(-1001, "URGENT alert", priority=Priority.URGENT))
 
     sender.observers.append(on_start)
     assert await sender.drain(10)
@@ -109,9 +110,9 @@ async def test_send_raises_for_a_blocked_chat_and_reports_outcomes() -> None:
     transport.failures[1] = Unreachable("forbidden")
     with pytest.raises(Unreachable):
         await sender.send(prompt(5))
-    outcomes: list[Outcome] = []
+    outcomes: list[SendResult] = []
 
-    async def done(outcome: Outcome) -> None:
+    async def done(outcome: SendResult) -> None:
         outcomes.append(outcome)
 
     sender.submit(prompt(6), Lane.REPLY, done)

@@ -1,4 +1,5 @@
-"""The ``store`` fixture: each repository test runs once on SQLite and once on PostgreSQL."""
+"""Each storage test runs once on SQLite and once on PostgreSQL: the ``store`` fixture for the
+stores themselves, ``services`` (through ``backend``) for the repositories."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ import pytest
 from bot.storage.db import Database
 from bot.storage.postgres import PgStore
 from bot.storage.tx import Store
+from tests.conftest import BACKENDS
 from tests.pgserver import fresh_database
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def store(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Store]:
     """A store at the latest schema with no rows. The PostgreSQL server is asked for only by
     the postgres case, so ``-k sqlite`` runs start none."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         database = await Database.open(tmp_path / "bot.sqlite3")
         try:
             yield database

@@ -54,6 +54,7 @@ SEEDS: dict[int, list[str]] = {
         "INSERT INTO messages (id, mother_id, kind, text, handled, created_at)"
         f" VALUES (1, 1, 'text', 'seed words', 'ui.no_flow', '{T}')",
     ],
+    6: ["INSERT INTO chat_pace (chat_id, next_at) VALUES (111, 1764576000.5)"],
 }
 SURVIVING_VALUES = {
     "SELECT name, username, baby_birth_date FROM mothers WHERE id = 1": [

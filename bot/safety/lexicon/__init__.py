@@ -41,18 +41,18 @@ from bot.safety.lexicon.form import matching_form
 from bot.safety.lexicon.kinds import (
     CATEGORIES,
     DEFAULT_LEXICON,
+    DETECTION_LANGUAGES,
     DISTRESS_CATEGORIES,
     KINDS,
-    LANGUAGES,
 )
 from bot.safety.lexicon.model import CrisisMatch, Lexicon
 
 __all__ = [
     "CATEGORIES",
     "DEFAULT_LEXICON",
+    "DETECTION_LANGUAGES",
     "DISTRESS_CATEGORIES",
     "KINDS",
-    "LANGUAGES",
     "CrisisDetector",
     "CrisisMatch",
     "Lexicon",

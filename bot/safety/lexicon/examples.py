@@ -11,23 +11,32 @@ from typing import Protocol
 
 from bot.safety.lexicon.form import matching_form
 from bot.safety.lexicon.matcher import Matcher
-from bot.safety.lexicon.model import CrisisMatch, Example, Lexicon, Rule
+from bot.safety.lexicon.model import Example, Lexicon, Rule
 from bot.safety.lexicon.words import Words
 from bot.yamlsrc import Problem
 
 
-class CrisisDetector(Protocol):
-    """What the self-check asks of the detector it checks (defined here, not imported, so the
-    detector can run the check at build time without an import circle)."""
+class FoundMatch(Protocol):
+    @property
+    def entry_id(self) -> str: ...
 
-    matcher: Matcher
+    @property
+    def span(self) -> str: ...
 
-    def detect(self, text: str) -> CrisisMatch | None: ...
+
+class ExampleChecker(Protocol):
+    """The detector the examples are run through (``detector.CrisisDetector``, which calls this
+    module: named here so the two modules are not a circle)."""
+
+    @property
+    def matcher(self) -> Matcher: ...
+
+    def detect(self, text: str) -> FoundMatch | None: ...
 
     def is_retraction(self, text: str) -> bool: ...
 
 
-def check_examples(detector: CrisisDetector, lexicon: Lexicon) -> list[Problem]:
+def check_examples(detector: ExampleChecker, lexicon: Lexicon) -> list[Problem]:
     """Entries' and retractions' examples must be detected; idioms' examples must not be."""
     own_patterns: dict[str, list[re.Pattern[str]]] = {}
     for alternative in lexicon.alternatives:
@@ -46,7 +55,7 @@ def check_examples(detector: CrisisDetector, lexicon: Lexicon) -> list[Problem]:
 
 
 def _problem(
-    detector: CrisisDetector,
+    detector: ExampleChecker,
     matcher: Matcher,
     example: Example,
     patterns: list[re.Pattern[str]],

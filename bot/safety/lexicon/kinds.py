@@ -25,5 +25,7 @@ KINDS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
     "distress": (DISTRESS_CATEGORIES, False),
     "topics": (None, False),
 }
-LANGUAGES = ("en", "uk", "ru")
+# The languages a lexicon entry may be written in: those mothers write in, Russian included;
+# not the bot's own languages (``bot.content.LANGUAGES``), which it speaks.
+DETECTION_LANGUAGES = ("en", "uk", "ru")
 DEFAULT_LEXICON = Path(__file__).resolve().parents[3] / "content" / "crisis_lexicon.yaml"

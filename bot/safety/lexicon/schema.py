@@ -11,10 +11,11 @@ from typing import Any
 
 import yaml
 
+from bot.content import LANGUAGES
 from bot.safety.lexicon import schema_rules
 from bot.safety.lexicon.compiled import Compiled, compile_pattern
 from bot.safety.lexicon.exclusions import Exclusions
-from bot.safety.lexicon.kinds import KINDS, LANGUAGES
+from bot.safety.lexicon.kinds import DETECTION_LANGUAGES, KINDS
 from bot.safety.lexicon.model import Alternative, Concept, Entry, Example, Lexicon
 from bot.safety.lexicon.patterns import PatternError, prepare
 from bot.yamlsrc import Problem, YMap, parse_yaml
@@ -107,7 +108,7 @@ class Loader:
         for missing in (c for c in self.allowed if c not in raw):
             self.error(raw.line, f"category '{missing}' is missing")
         for key, label in raw.items():
-            if not (isinstance(label, dict) and all(label.get(lang) for lang in ("en", "uk"))):
+            if not (isinstance(label, dict) and all(label.get(lang) for lang in LANGUAGES)):
                 message = f"category '{key}': give its label as {{en: …, uk: …}}"
                 self.error(raw.line_of(key), message)
         return {key: rank for rank, key in enumerate(raw) if key in self.allowed}
@@ -158,8 +159,10 @@ class Loader:
         entry_id = self.claim_id(item, kind, _ENTRY_KEYS if kind == "entry" else _PHRASE_KEYS)
         if entry_id is None:
             return []
-        if item.get("lang") not in LANGUAGES:
-            self.error(item.line_of("lang"), f"{entry_id}: lang must be one of {list(LANGUAGES)}")
+        if item.get("lang") not in DETECTION_LANGUAGES:
+            self.error(
+                item.line_of("lang"), f"{entry_id}: lang must be one of {list(DETECTION_LANGUAGES)}"
+            )
         self.examples(item, kind, entry_id)
         anchored = kind == "entry"
         return self.patterns(item.get("pattern"), item.line_of("pattern"), entry_id, anchored)
@@ -209,7 +212,7 @@ class Loader:
             self.error(item.line_of("category"), message)
             return
         unless = self.unless(item, entry_id)
-        if not compiled or item.get("lang") not in LANGUAGES:
+        if not compiled or item.get("lang") not in DETECTION_LANGUAGES:
             return
         rank = ranks.get(category, len(self.allowed))
         entry = Entry(entry_id, category, item["lang"], rank, unless)

@@ -13,31 +13,31 @@ from typing import Any, Protocol
 
 from bot.safety.lexicon.compiled import Compiled, any_of
 from bot.safety.lexicon.exclusions import Exclusions
-from bot.safety.lexicon.kinds import LANGUAGES
+from bot.safety.lexicon.kinds import DETECTION_LANGUAGES
 from bot.safety.lexicon.model import Concept, Entry, Lexicon, Rule
 from bot.yamlsrc import Problem, YMap
 
 
-class Loader(Protocol):
-    """What these readers need of the lexicon loader (``schema.Loader``), stated here so the
-    loader can call them without the two modules importing each other."""
+class RuleReader(Protocol):
+    """What reading concepts and rules needs from the file's loader (``schema.Loader``, which
+    calls this module: named here so the two modules are not a circle)."""
 
     data: YMap
-    allowed: tuple[str, ...]
     problems: list[Problem]
+    allowed: tuple[str, ...]
     negators: dict[str, re.Pattern[str]]
     concepts: dict[str, Concept]
     lexicon: Lexicon
 
     def error(self, line: int, message: str) -> None: ...
 
-    def claim_id(self, item: YMap, kind: str, allowed: set[str]) -> str | None: ...
-
-    def examples(self, item: YMap, kind: str, owner: str) -> None: ...
-
     def patterns(
         self, raw: Any, line: int, entry_id: str, anchored: bool = True
     ) -> list[tuple[str, Compiled]]: ...
+
+    def claim_id(self, item: YMap, kind: str, allowed: set[str]) -> str | None: ...
+
+    def examples(self, item: YMap, kind: str, owner: str) -> None: ...
 
     def unless(self, item: YMap, owner: str) -> Exclusions | None: ...
 
@@ -58,7 +58,7 @@ _MAX_WITHIN = 20  # words: a wider window links words from unrelated sentences
 _CONCEPT_NAME = re.compile(r"([a-z]{2})-([a-z][a-z0-9_]*)")
 
 
-def concepts(loader: Loader) -> dict[str, Concept]:
+def concepts(loader: RuleReader) -> dict[str, Concept]:
     """``concepts: {en-wish: 'want|wish|…', uk-death: …}``, compiled and keyed ``lang:name``.
 
     Keys carry the language as a prefix rather than nesting ``en: {…}``: elsewhere in the
@@ -97,24 +97,26 @@ def concepts(loader: Loader) -> dict[str, Concept]:
     return result
 
 
-def _concept_key(loader: Loader, name: str, line: int) -> str | None:
+def _concept_key(loader: RuleReader, name: str, line: int) -> str | None:
     found = _CONCEPT_NAME.fullmatch(str(name))
-    if found is None or found.group(1) not in LANGUAGES:
+    if found is None or found.group(1) not in DETECTION_LANGUAGES:
         message = f"concepts: '{name}' must be a language and a name, like en-wish"
-        loader.error(line, f"{message} (languages: {list(LANGUAGES)})")
+        loader.error(line, f"{message} (languages: {list(DETECTION_LANGUAGES)})")
         return None
     return f"{found.group(1)}:{found.group(2)}"
 
 
-def rule(loader: Loader, item: YMap, ranks: dict[str, int]) -> None:
+def rule(loader: RuleReader, item: YMap, ranks: dict[str, int]) -> None:
     """Check one proximity rule (its concepts must exist in its language) and add it."""
     rule_id = loader.claim_id(item, "rule", _RULE_KEYS)
     if rule_id is None:
         return
     lang, category = item.get("lang"), item.get("category")
     problems = len(loader.problems)
-    if lang not in LANGUAGES:
-        loader.error(item.line_of("lang"), f"{rule_id}: lang must be one of {list(LANGUAGES)}")
+    if lang not in DETECTION_LANGUAGES:
+        loader.error(
+            item.line_of("lang"), f"{rule_id}: lang must be one of {list(DETECTION_LANGUAGES)}"
+        )
     if category not in loader.allowed:
         message = f"{rule_id}: unknown category '{category}'; use {list(loader.allowed)}"
         loader.error(item.line_of("category"), message)
@@ -133,7 +135,9 @@ def rule(loader: Loader, item: YMap, ranks: dict[str, int]) -> None:
     loader.lexicon.rules.append(Rule(entry, tuple(found), keys, item["within"], negator))
 
 
-def _near(loader: Loader, item: YMap, rule_id: str, lang: Any) -> tuple[list[str], list[Concept]]:
+def _near(
+    loader: RuleReader, item: YMap, rule_id: str, lang: Any
+) -> tuple[list[str], list[Concept]]:
     """The concept names a rule lists, and those of them its language has."""
     near = item.get("near")
     if not (isinstance(near, list) and len(near) >= 2 and all(isinstance(n, str) for n in near)):
@@ -151,7 +155,7 @@ def _near(loader: Loader, item: YMap, rule_id: str, lang: Any) -> tuple[list[str
     return near, found
 
 
-def _check_within(loader: Loader, item: YMap, rule_id: str, concepts: int) -> None:
+def _check_within(loader: RuleReader, item: YMap, rule_id: str, concepts: int) -> None:
     within = item.get("within")
     if not (isinstance(within, int) and not isinstance(within, bool)):
         loader.error(item.line_of("within"), f"{rule_id}: within must be a number of words")
@@ -161,7 +165,7 @@ def _check_within(loader: Loader, item: YMap, rule_id: str, concepts: int) -> No
 
 
 def _negation(
-    loader: Loader, item: YMap, rule_id: str, lang: Any, near: list[str]
+    loader: RuleReader, item: YMap, rule_id: str, lang: Any, near: list[str]
 ) -> tuple[list[str], bool]:
     """The concepts that must be negated, and whether negation is ignored altogether."""
     negated = item.get("negated") or []

@@ -1,4 +1,4 @@
-"""Turning a ``sends`` row into messages, at the moment it is sent, inside a normal turn.
+"""The scheduled prompts: a ``sends`` row rendered into messages when it is sent, in a turn.
 
 Rendering late rather than at claim time matters when the queue is long (40,000 prompts at
 09:00 take 22 minutes at 30 a second): whether she paused, checked in by herself, or is in the
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
-from bot.conversation.learn import show_snippet
+from bot.conversation.learn import next_snippet
 from bot.conversation.messages import Button, ButtonRef
 from bot.conversation.turn import Turn
 from bot.scheduling.claim import Policy
@@ -30,18 +30,18 @@ StartFlow = Callable[[Turn, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Composer:
+class Prompts:
     policy: Policy
     start_flow: StartFlow
 
-    async def compose(self, turn: Turn, send: SendRow) -> None:
+    async def render(self, turn: Turn, send: SendRow) -> None:
         if send.status != "pending":
             return
         status, reason = "skipped", self._not_now(turn, send)
         if reason == "late":
             status = "expired"
         if reason is None:
-            reason = await COMPOSERS[send.kind](self, turn, send)
+            reason = await RENDERERS[send.kind](self, turn, send)
         if reason is not None:
             await schedule.mark_send(turn.tx, send.id, status, turn.now, reason)
         else:
@@ -79,21 +79,21 @@ async def _busy(turn: Turn, send: SendRow) -> bool:
 def _flow_button(turn: Turn, key: str, flow_id: str) -> list[Button]:
     if flow_id not in turn.services.catalog.flows:
         return []
-    return [Button(turn.text(key), ButtonRef("menu", action=f"flow:{flow_id}"))]
+    return [Button(turn.text(key), ButtonRef.menu(f"flow:{flow_id}"))]
 
 
-async def _checkin(composer: Composer, turn: Turn, send: SendRow) -> str | None:
-    if CHECKIN_FLOW not in composer.flows(turn):
+async def _checkin(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
+    if CHECKIN_FLOW not in prompts.flows(turn):
         return "no checkin flow"
     if await _since_midnight(turn):
         return "checked in today"
     if await _busy(turn, send):
         return "busy"
-    await composer.start_flow(turn, CHECKIN_FLOW)
+    await prompts.start_flow(turn, CHECKIN_FLOW)
     return None if turn.result() else "flow said nothing"
 
 
-async def _reminder(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+async def _reminder(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
     if await _since_midnight(turn):
         return "checked in today"
     if await _busy(turn, send):
@@ -102,36 +102,36 @@ async def _reminder(composer: Composer, turn: Turn, send: SendRow) -> str | None
     return None
 
 
-async def _snippet(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+async def _snippet(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
     assert turn.mother is not None
     since = journey_start(turn.mother.baby_birth_date, turn.mother.created_at, turn.zone.key)
-    topics = composer.policy.cadence.snippet_topics_on(date.fromisoformat(send.local_date), since)
+    topics = prompts.policy.cadence.snippet_topics_on(date.fromisoformat(send.local_date), since)
     for topic in topics:
-        if await show_snippet(turn, topic):
-            last = turn.replies[-1]
+        snippet = await next_snippet(turn, topic)
+        if snippet is not None:
             intro = turn.text("schedule.snippet_intro")
-            turn.replies[-1] = replace(last, text=f"{intro}\n\n{last.text}")
+            turn.replies.append(replace(snippet, text=f"{intro}\n\n{snippet.text}"))
             return None
     return "nothing new to read"
 
 
-async def _epds_offer(composer: Composer, turn: Turn, send: SendRow) -> str | None:
-    if EPDS_FLOW not in composer.flows(turn):
+async def _epds_offer(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
+    if EPDS_FLOW not in prompts.flows(turn):
         return "no epds flow"
     buttons = [
-        Button(turn.text("epds.offer_yes"), ButtonRef("menu", action=f"flow:{EPDS_FLOW}")),
-        Button(turn.text("epds.offer_later"), ButtonRef("menu", action=EPDS_LATER_ACTION)),
+        Button(turn.text("epds.offer_yes"), ButtonRef.menu(f"flow:{EPDS_FLOW}")),
+        Button(turn.text("epds.offer_later"), ButtonRef.menu(EPDS_LATER_ACTION)),
     ]
     turn.say("epds.offer", buttons)
     return None
 
 
-async def _low_nudge(composer: Composer, turn: Turn, send: SendRow) -> str | None:
+async def _low_nudge(prompts: Prompts, turn: Turn, send: SendRow) -> str | None:
     turn.say("schedule.low_nudge.text", _flow_button(turn, "schedule.low_nudge.button", "checkin"))
     return None
 
 
-COMPOSERS: dict[str, Callable[[Composer, Turn, SendRow], Awaitable[str | None]]] = {
+RENDERERS: dict[str, Callable[[Prompts, Turn, SendRow], Awaitable[str | None]]] = {
     "checkin": _checkin,
     "reminder": _reminder,
     "snippet": _snippet,
