@@ -4,7 +4,8 @@ Why: several workers are only safe in webhook mode on PostgreSQL, so a wrong set
 at once with one line saying what to set, never start half a bot. And the parent exists to
 keep workers running: a worker killed with ``kill -9`` must come back on the same port while
 the mother's conversation goes on, and SIGTERM to the parent must stop every worker cleanly
-without taking the webhook away from Telegram.
+without taking the webhook away from Telegram. On PostgreSQL two workers share the port and
+both take Telegram's connections (read from ``/proc``: which process holds which socket).
 """
 
 from __future__ import annotations
@@ -172,3 +173,63 @@ async def test_workers_stop_by_themselves_when_the_supervisor_is_killed(
             await asyncio.sleep(0.01)
     finally:
         await parent.kill()
+
+
+def connections_on(port: int, pid: int) -> int:
+    """Established TCP connections to ``127.0.0.1:port`` that process ``pid`` holds."""
+    inodes = set()
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir():
+        try:
+            target = str(fd.readlink())
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    local = f"0100007F:{port:04X}"
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[3] == "01" and fields[9] in inodes:
+            count += 1
+    return count
+
+
+@pytest.mark.slow
+async def test_two_workers_on_postgresql_share_the_port_and_both_answer(
+    api: FakeBotApi, pg_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = process_env(
+        api,
+        tmp_path / "data" / "bot.sqlite3",
+        DATABASE_URL=pg_url,
+        BOT_WEBHOOK_URL=PUBLIC_URL,
+        BOT_WEBHOOK_LISTEN="127.0.0.1",
+        BOT_WEBHOOK_PORT=str(port),
+        BOT_WEBHOOK_SECRET=SECRET,
+    )
+    api.forward_webhook(f"http://127.0.0.1:{port}")
+    parent = await BotProcess(env, "run", "--workers", "2").start()
+    try:
+        # Each worker calls setWebhook once it listens.
+        await api.wait_for(lambda: api.count_of("setWebhook", ok=True) == 2, timeout=30)
+        workers = started_workers(parent)
+        assert sorted(workers) == [0, 1]
+        mothers = [api.user(4400 + n, "Olena", language_code="en") for n in range(100)]
+        await asyncio.gather(*(mother.send("/start") for mother in mothers))
+        for mother in mothers:
+            await mother.wait_for_text("Which language", timeout=30)
+        await api.wait_confirmed(timeout=30)
+        # Telegram's connections (the fake keeps them open) were spread over both workers.
+        held = {slot: connections_on(port, pid) for slot, pid in workers.items()}
+        assert all(held.values()), held
+
+        parent.terminate()
+        assert await parent.wait(within=40) == 0, parent.output
+    finally:
+        await parent.kill()
+    assert parent.output.count("worker_exited") == 2
+    assert all(attempt.ok for attempt in api.webhook_attempts)
+    assert len(api.webhook_attempts) == len(mothers)
+    assert api.count_of("deleteWebhook") == 0
