@@ -46,7 +46,8 @@ from tests.fakeapi import FakeBotApi, FakeUser
 from tests.harness import BotProcess, process_env
 from tests.ops.conftest import free_port
 
-pytestmark = pytest.mark.slow
+# Past the suite's 120 s per test: the claim lease alone is 60 s (see above).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 PUBLIC_URL = "https://bot.example.org/telegram"
 SECRET = "workers-e2e-secret_0123456789"
