@@ -89,11 +89,7 @@ def cmd_run(config: Config) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     catalog = load_catalog(config)
-    if config.staff_chat_id is None:
-        print(
-            "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
-            file=sys.stderr,
-        )
+    warn_without_staff_chat(config)
     try:
         with run_lock(config.database_path):
             asyncio.run(_run(config, catalog))
@@ -107,6 +103,14 @@ def cmd_run(config: Config) -> int:
     return 0
 
 
+def warn_without_staff_chat(config: Config) -> None:
+    if config.staff_chat_id is None:
+        print(
+            "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
+            file=sys.stderr,
+        )
+
+
 def cmd_run_workers(config: Config, workers: int) -> int:
     """``run --workers N``: the parent checks the setup and the YAML once, then supervises."""
     problem = refusal(config, workers)
@@ -117,11 +121,7 @@ def cmd_run_workers(config: Config, workers: int) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     catalog = load_catalog(config)
-    if config.staff_chat_id is None:
-        print(
-            "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
-            file=sys.stderr,
-        )
+    warn_without_staff_chat(config)
     parent = os.getpid()
 
     def work() -> int:
