@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import parse_iso
 from bot.conversation.crisis import raise_triggers
 from bot.conversation.learn import next_snippet
-from bot.conversation.menu import menu_action, menu_ref
+from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.storage import dialog
@@ -203,7 +203,6 @@ async def _pending(turn: Turn, value: str) -> tuple[int, dict[str, Any]] | None:
     return int(asked[0]), json.loads(asked[1])
 
 
-@menu_action(ANSWER)
 async def answer_question(turn: Turn, value: str) -> None:
     """Her answer to the direct question: anything but "No" is the check-in's urgent path."""
     pending = await _pending(turn, value) if value in SAFETY_VALUES else None
@@ -236,7 +235,6 @@ async def _options(turn: Turn, category: str, stored: StoredSession | None) -> l
     return buttons
 
 
-@menu_action(READ)
 async def read_for_distress(turn: Turn, category: str) -> None:
     content = turn.services.catalog.content
     snippet_id = content.lookup(f"free_text.distress.categories.{category}.snippet")
@@ -253,7 +251,6 @@ async def read_for_distress(turn: Turn, category: str) -> None:
         )
 
 
-@menu_action(GO_ON)
 async def go_on(turn: Turn, _argument: str) -> None:
     turn.say("free_text.distress.go_on")
 
@@ -261,7 +258,6 @@ async def go_on(turn: Turn, _argument: str) -> None:
 # ── Contact and urgent help ──────────────────────────────────────────────────────────────────
 
 
-@menu_action(CONTACT)
 async def ask_contact(turn: Turn, _argument: str) -> None:
     """A routine alert "she asked to be contacted", at most one a day; honest about when."""
     triggers = turn.services.catalog.escalation.on_request("contact")
@@ -278,7 +274,6 @@ async def ask_contact(turn: Turn, _argument: str) -> None:
         turn.say("free_text.contact.sent")
 
 
-@menu_action(URGENT)
 async def urgent_help(turn: Turn, _argument: str) -> None:
     turn.say("free_text.urgent.text", [_button(turn, "free_text.contact.button", CONTACT)])
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.content.snippets import next_unseen, snippets, topics
 from bot.conversation.learn import next_snippet, seen_ids
-from bot.conversation.menu import menu_action, menu_ref
+from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.storage import snippet_views
@@ -56,7 +56,6 @@ def _known_topic(turn: Turn, topic: str) -> bool:
     return False
 
 
-@menu_action(READ)
 async def read_topic(turn: Turn, topic: str) -> None:
     """The next unseen read of ``topic`` with "more" and "other topics" under it."""
     if not _known_topic(turn, topic):
@@ -86,7 +85,6 @@ def _help_lines(turn: Turn, topic: str) -> None:
         turn.say("clinic.crisis.resources")
 
 
-@menu_action(RESTART)
 async def restart_topic(turn: Turn, topic: str) -> None:
     """Forget which reads of ``topic`` she has seen, and show its first one again."""
     if not _known_topic(turn, topic):
@@ -96,6 +94,5 @@ async def restart_topic(turn: Turn, topic: str) -> None:
     await read_topic(turn, topic)
 
 
-@menu_action(MENU)
 async def show_menu(turn: Turn, _argument: str) -> None:
     turn.replies.append(await topic_menu(turn, "learn.menu"))

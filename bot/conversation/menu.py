@@ -1,28 +1,20 @@
 """Menu buttons that are not answers to a question: "more on this topic", "start it over"...
 
 A menu button carries a short action string (``learn:self_care``); the part before the colon
-names a handler registered here with ``@menu_action``, the rest is its argument. Telegram
+names a handler in the table the service holds (``bot/conversation/menu_actions.py``), the rest
+is its argument. Telegram
 allows 64 bytes of callback data including a 10-character signature, so actions stay short.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 MenuHandler = Callable[["Turn", str], Awaitable[None]]
-MENU_ACTIONS: dict[str, MenuHandler] = {}
-
-
-def menu_action(name: str) -> Callable[[MenuHandler], MenuHandler]:
-    def register(function: MenuHandler) -> MenuHandler:
-        MENU_ACTIONS[name] = function
-        return function
-
-    return register
 
 
 def menu_ref(name: str, argument: str = "") -> str:
@@ -30,10 +22,10 @@ def menu_ref(name: str, argument: str = "") -> str:
     return f"{name}:{argument}" if argument else name
 
 
-async def run_menu_action(turn: Turn, action: str) -> bool:
-    """Run the registered handler; False when the action is unknown (an outdated button)."""
+async def run_menu_action(turn: Turn, action: str, handlers: Mapping[str, MenuHandler]) -> bool:
+    """Run the action's handler; False when the action is unknown (an outdated button)."""
     name, _, argument = action.partition(":")
-    handler = MENU_ACTIONS.get(name)
+    handler = handlers.get(name)
     if handler is None:
         return False
     if not turn.consented:

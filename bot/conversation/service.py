@@ -16,6 +16,7 @@ from bot.conversation.crisis import on_crisis_text
 from bot.conversation.effects import apply_events
 from bot.conversation.her_words import record_message
 from bot.conversation.menu import run_menu_action
+from bot.conversation.menu_actions import MENU_ACTIONS
 from bot.conversation.messages import Author, Button, ButtonRef, Incoming, Outgoing
 from bot.conversation.staff import StaffDesk
 from bot.conversation.turn import Turn, language_for
@@ -285,7 +286,7 @@ class Conversation:
             await self._continue(turn)
         elif action.startswith("flow:") and action[5:] in self.services.catalog.flows:
             await self.start_flow(turn, action[5:])
-        elif not await run_menu_action(turn, action):
+        elif not await run_menu_action(turn, action, MENU_ACTIONS):
             turn.say("ui.expired")
 
     async def _message(self, turn: Turn, screening: free_text.Screening) -> None:

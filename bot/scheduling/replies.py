@@ -1,16 +1,16 @@
 """What the schedule adds to her own conversation: the quiet-hours note and the "Later" button.
 
 Called from the conversation service (the settings she changes, the buttons she presses), so
-these are replies to her own messages, never scheduled sends. Importing this module registers
-the ``sched:`` menu action; ``bot.conversation.effects`` imports it. The reminder both this
-and a flow's ``schedule:`` action write is in ``bot.conversation.reminders``.
+these are replies to her own messages, never scheduled sends. The "Later" button's handler is
+listed with the other menu buttons' in ``bot/conversation/menu_actions.py``. The reminder both
+this and a flow's ``schedule:`` action write is in ``bot.conversation.reminders``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.conversation.menu import menu_action, menu_ref
+from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Outgoing
 from bot.conversation.reminders import schedule_reminder
 from bot.scheduling.localtime import minute_of_day, parse_hhmm
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 EPDS_LATER = "epds_later"
-EPDS_LATER_ACTION = menu_ref("sched", EPDS_LATER)
+SCHEDULE_ACTION = "sched"
+EPDS_LATER_ACTION = menu_ref(SCHEDULE_ACTION, EPDS_LATER)
 EPDS_LATER_DAYS = 3
 
 
@@ -43,7 +44,6 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@menu_action("sched")
 async def on_schedule_button(turn: Turn, argument: str) -> None:
     """ "Later" on a screening offer: offer it again in a few days."""
     if argument != EPDS_LATER:
