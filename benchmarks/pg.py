@@ -30,3 +30,8 @@ async def new_database(running: PgServer, label: str) -> str:
     name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
     await create_database(running.url(), name)
     return with_database(running.url(), name)
+
+
+def postmaster_pid(running: PgServer) -> int:
+    """The server's first process, parent of every backend (for the CPU it spends)."""
+    return int((running.data_dir / "postmaster.pid").read_text().split()[0])

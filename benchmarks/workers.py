@@ -31,6 +31,7 @@ from pathlib import Path
 
 from benchmarks import common, fullstack, pg
 from benchmarks.common import Row
+from benchmarks.cpu import Meter, Split
 from benchmarks.echo_child import READY as ECHO_READY
 from bot.clock import iso, utcnow
 from bot.services import Catalog
@@ -52,6 +53,7 @@ class Throughput:
     label: str
     rate: float
     latencies: list[float]
+    cpu: Split
 
     def ms(self, share: float) -> str:
         return f"{1000 * common.percentile(self.latencies, share):.0f} ms"
@@ -66,7 +68,7 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def webhook_process(
     api: FakeBotApi, args: list[str], env: dict[str, str], ready: str, count: int
-) -> AsyncIterator[None]:
+) -> AsyncIterator[int]:
     """A bot in its own process, taking updates on a local port; ready once its log shows
     ``ready`` ``count`` times (each worker says so), so no worker starts with a head start.
     Stopped with SIGTERM (the supervisor passes it on to its workers)."""
@@ -84,7 +86,7 @@ async def webhook_process(
             )
         try:
             await _wait_ready(process, log_path, ready, count)
-            yield
+            yield process.pid
         finally:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
@@ -129,13 +131,18 @@ async def echo_bot(count: int) -> Throughput:
         api.forward_webhook(f"http://127.0.0.1:{port}")
         args = ["-m", "benchmarks.echo_child", "--token", api.token, "--base-url", api.base_url]
         args += ["--webhook-url", PUBLIC_URL, "--port", str(port)]
-        async with webhook_process(api, args, {}, ECHO_READY, 1):
+        async with webhook_process(api, args, {}, ECHO_READY, 1) as pid:
+            meter = Meter(pid, None)
             rate, latencies = await fullstack.drive(api, chat_ids)
-    return Throughput("echo", rate, latencies)
+            cpu = meter.stop()
+    return Throughput("echo", rate, latencies, cpu)
 
 
-async def our_bot(cat: Catalog, count: int, workers: int, database_url: str | None) -> Throughput:
+async def our_bot(cat: Catalog, count: int, workers: int, server: PgServer | None) -> Throughput:
+    """``main.py run --workers N``; on PostgreSQL in a database of its own if ``server``."""
     chat_ids = [20_000 + n for n in range(count)]
+    database_url = await pg.new_database(server, f"w{workers}") if server else None
+    database_pid = pg.postmaster_pid(server) if server else None
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bot.sqlite3"
         await fullstack.prepare(cat, database, chat_ids, database_url=database_url)
@@ -147,10 +154,13 @@ async def our_bot(cat: Catalog, count: int, workers: int, database_url: str | No
                 extra["DATABASE_URL"] = database_url
             env = webhook_env(api, database, port, **extra)
             args = run_args(workers)
-            async with webhook_process(api, args, env, BOT_READY, workers):
+            async with webhook_process(api, args, env, BOT_READY, workers) as pid:
+                meter = Meter(pid, database_pid)
                 rate, latencies = await fullstack.drive(api, chat_ids)
+                cpu = meter.stop()
     backend = "PostgreSQL" if database_url else "SQLite"
-    return Throughput(f"{backend}, {workers} worker{'s' if workers > 1 else ''}", rate, latencies)
+    label = f"{backend}, {workers} worker{'s' if workers > 1 else ''}"
+    return Throughput(label, rate, latencies, cpu)
 
 
 async def crisis_under_load(
@@ -198,9 +208,7 @@ async def run_figures(cat: Catalog, server: PgServer, quick: bool) -> list[Row]:
     count = 50 if quick else 300
     echo = await echo_bot(count)
     runs = [await our_bot(cat, count, 1, None)]
-    for workers in WORKER_COUNTS:
-        url = await pg.new_database(server, f"w{workers}")
-        runs.append(await our_bot(cat, count, workers, url))
+    runs += [await our_bot(cat, count, workers, server) for workers in WORKER_COUNTS]
     prompts, crises = (200, 5) if quick else (1000, 20)
     url = await pg.new_database(server, "crisis")
     crisis = await crisis_under_load(cat, url, CRISIS_WORKERS, prompts, crises)
@@ -217,7 +225,7 @@ def throughput_rows(count: int, echo: Throughput, runs: list[Throughput]) -> lis
             f"{echo.rate:,.0f}/s (bare PTB echo bot, PTB's webhook)",
             f"{run.rate / echo.rate:.2f}",
             note=f"p50 / p99 update → reply {run.ms(0.5)} / {run.ms(0.99)} "
-            f"(echo {echo.ms(0.5)} / {echo.ms(0.99)})",
+            f"(echo {echo.ms(0.5)} / {echo.ms(0.99)}); {run.cpu.describe()}",
         )
         for n, run in enumerate(runs)
     ]
