@@ -122,7 +122,8 @@ def main() -> None:
     schedule_rows, raw = scheduler.run(args.quick)
     rows = asyncio.run(run_in_process(args.quick))
     rows += report.run(args.quick)
-    rows += postgres.run(args.quick, raw["tick"])
+    crisis = next(r.value for r in rows if r.figure.startswith("Crisis message"))
+    rows += postgres.run(args.quick, raw["tick"], crisis)
     rows = rows[:3] + schedule_rows + rows[3:]
     seconds = time.perf_counter() - began
     print(table(rows))

@@ -13,13 +13,14 @@ from benchmarks import common, pg, workers
 from benchmarks.common import Row
 
 
-def run(quick: bool, sqlite_tick: dict[str, Any]) -> list[Row]:
+def run(quick: bool, sqlite_tick: dict[str, Any], sqlite_crisis: str = "") -> list[Row]:
+    """``sqlite_crisis``: the crisis row's figure on SQLite from the same run, if it ran."""
     with pg.server() as server:
         url = asyncio.run(pg.new_database(server, "claim"))
         tick = common.run_child(
             "pg_schedule_child", "--url", url, "--mothers", str(sqlite_tick["mothers"])
         )
-        rows = asyncio.run(workers.run_figures(common.catalog(), server, quick))
+        rows = asyncio.run(workers.run_figures(common.catalog(), server, quick, sqlite_crisis))
     return rows[:-1] + claim_rows(tick, sqlite_tick) + rows[-1:]
 
 

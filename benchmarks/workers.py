@@ -204,7 +204,7 @@ async def crisis_under_load(
             }
 
 
-async def run_figures(cat: Catalog, server: PgServer, quick: bool) -> list[Row]:
+async def run_figures(cat: Catalog, server: PgServer, quick: bool, sqlite_crisis: str) -> list[Row]:
     count = 50 if quick else 300
     echo = await echo_bot(count)
     runs = [await our_bot(cat, count, 1, None)]
@@ -212,7 +212,7 @@ async def run_figures(cat: Catalog, server: PgServer, quick: bool) -> list[Row]:
     prompts, crises = (200, 5) if quick else (1000, 20)
     url = await pg.new_database(server, "crisis")
     crisis = await crisis_under_load(cat, url, CRISIS_WORKERS, prompts, crises)
-    return [*throughput_rows(count, echo, runs), crisis_row(prompts, crises, crisis)]
+    return [*throughput_rows(count, echo, runs), crisis_row(prompts, crises, crisis, sqlite_crisis)]
 
 
 def throughput_rows(count: int, echo: Throughput, runs: list[Throughput]) -> list[Row]:
@@ -231,12 +231,12 @@ def throughput_rows(count: int, echo: Throughput, runs: list[Throughput]) -> lis
     ]
 
 
-def crisis_row(prompts: int, crises: int, crisis: dict[str, float]) -> Row:
+def crisis_row(prompts: int, crises: int, crisis: dict[str, float], sqlite: str) -> Row:
     return Row(
         f"9. Crisis message → staff alert request on PostgreSQL, {CRISIS_WORKERS} workers by "
         f"webhook, while {prompts:,} prompts go out at 30/s",
         f"p50 {1000 * crisis['p50']:.0f} ms / p99 {1000 * crisis['p99']:.0f} ms",
-        "",
+        f"{sqlite} (SQLite, one process, long polling)" if sqlite else "",
         "",
         "p99 < 1 s",
         f"{crises} crises; {crisis['prompts_sent_meanwhile']:.0f} prompts sent meanwhile, "
