@@ -1,4 +1,5 @@
-"""Poruch command line: ``run`` the bot, ``chat`` in the terminal, ``check`` the YAML,
+"""Poruch command line: ``run`` the bot (``--workers N``: N processes behind one webhook port),
+``chat`` in the terminal, ``check`` the YAML,
 ``status`` for monitoring, ``backup PATH`` while the bot runs, ``restore PATH`` while it is stopped,
 ``report --since DATE [--until DATE] --out FILE.html`` for the clinic's management.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -18,6 +20,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.ops.commands import cmd_backup, cmd_report, cmd_restore, cmd_status
 from bot.ops.runlock import AlreadyRunning, run_lock
+from bot.ops.supervisor import Supervisor, refusal, stop_when_orphaned
 from bot.runtime import load_catalog, validate
 from bot.services import Catalog, Services
 from bot.yamlsrc import ValidationFailed
@@ -57,14 +60,25 @@ async def _chat(config: Config, catalog: Catalog) -> None:
         await services.close()
 
 
-async def _run(config: Config, catalog: Catalog) -> None:
+async def _run(config: Config, catalog: Catalog, stop: asyncio.Event | None = None) -> None:
     from bot.telegram.app import run_bot
 
     services = await Services.start(config, catalog)
     try:
-        await run_bot(services)
+        await run_bot(services, stop)
     finally:
         await services.close()
+
+
+async def _work(config: Config, catalog: Catalog, parent: int) -> None:
+    """One of ``--workers``: the bot, stopped also when the supervisor is gone."""
+    stop = asyncio.Event()
+    watch = asyncio.create_task(stop_when_orphaned(parent, stop))
+    try:
+        await _run(config, catalog, stop)
+    finally:
+        stop.set()
+        await watch
 
 
 def cmd_run(config: Config) -> int:
@@ -91,6 +105,39 @@ def cmd_run(config: Config) -> int:
         log.critical("bot_crashed", exc_info=True)
         return 1
     return 0
+
+
+def cmd_run_workers(config: Config, workers: int) -> int:
+    """``run --workers N``: the parent checks the setup and the YAML once, then supervises."""
+    problem = refusal(config, workers)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    if not config.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    catalog = load_catalog(config)
+    if config.staff_chat_id is None:
+        print(
+            "warning: STAFF_CHAT_ID is not set; alerts are kept pending until it is.",
+            file=sys.stderr,
+        )
+    parent = os.getpid()
+
+    def work() -> int:
+        try:
+            asyncio.run(_work(config, catalog, parent))
+        except Exception:
+            log.critical("bot_crashed", exc_info=True)
+            return 1
+        return 0
+
+    try:
+        with run_lock(config.database_path):
+            return Supervisor(workers, work).run()
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 def cmd_chat(config: Config) -> int:
@@ -126,6 +173,16 @@ def beside_main(config: Config) -> Config:
     )
 
 
+def _worker_count(raw: str) -> int:
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {raw!r}")
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
     parser.add_argument(
@@ -135,7 +192,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--since", type=date.fromisoformat, help="report: first day, YYYY-MM-DD")
     parser.add_argument("--until", type=date.fromisoformat, help="report: last day (default: now)")
     parser.add_argument("--out", type=Path, help="report: the HTML file to write")
+    parser.add_argument(
+        "--workers",
+        type=_worker_count,
+        metavar="N",
+        help="run: N worker processes sharing the webhook port (webhook mode; N > 1 needs "
+        "PostgreSQL)",
+    )
     args = parser.parse_args(argv)
+    if args.workers is not None and args.command != "run":
+        parser.error("--workers is an option of run")
     if args.command in PATH_COMMANDS and args.path is None:
         parser.error(f"{args.command} needs a PATH (the backup file)")
     if args.command == "report" and (args.since is None or args.out is None):
@@ -152,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return PATH_COMMANDS[args.command](config, args.path)
         if args.command == "report":
             return cmd_report(config, args.since, args.until, args.out)
+        if args.workers is not None:
+            return cmd_run_workers(config, args.workers)
         return COMMANDS[args.command](config)
     except ValidationFailed as exc:
         for problem in exc.problems:

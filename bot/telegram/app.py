@@ -29,7 +29,7 @@ from bot.services import Services
 from bot.storage import kv
 from bot.telegram.callbacks import SECRET_KEY, CallbackCodec, new_secret
 from bot.telegram.convert import to_incoming
-from bot.telegram.groups import track_groups
+from bot.telegram.groups import GroupTracker, track_groups
 from bot.telegram.heartbeat import Heartbeat
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.webhook import start_updates
@@ -45,15 +45,35 @@ POOL_TIMEOUT_SECONDS = 10.0  # a burst of button answers waits for a connection,
 class TelegramBot:
     """PTB's application in front of the runtime: updates in as ``Incoming``, replies out."""
 
-    def __init__(self, runtime: Runtime, application: Application, codec: CallbackCodec) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        application: Application,
+        codec: CallbackCodec,
+        groups: GroupTracker,
+    ) -> None:
         self.runtime = runtime
         self.application = application
         self.codec = codec
+        self.groups = groups
+        track_groups(application, groups)
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Long polling: PTB hands every update here (after the group tracker's handler)."""
         assert isinstance(update, Update)
+        await self.turn(update)
+
+    async def handle(self, update: Update) -> None:
+        """The webhook: the group tracker, then the turn. Not through PTB's
+        ``process_update``, which swallows a handler's error: the webhook server must see it,
+        to answer 500 so that Telegram sends the update again."""
+        await self.groups.see(update)
+        await self.turn(update)
+
+    async def turn(self, update: Update) -> None:
+        """One update through the conversation; its replies queued for the sender."""
         incoming = to_incoming(update, self.codec)
         conversation = self.runtime.conversation
         replies = await conversation.handle(incoming) if incoming is not None else []
@@ -63,7 +83,7 @@ class TelegramBot:
                 notice = replies[0].text
             # Not awaited: the next update is handled meanwhile. PTB tracks the task, waits
             # for it on stop and hands a failure to on_error.
-            context.application.create_task(update.callback_query.answer(text=notice), update)
+            self.application.create_task(update.callback_query.answer(text=notice), update)
         self.runtime.submit(replies)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,19 +134,18 @@ async def build_bot(services: Services) -> TelegramBot:
         .get_updates_request(heartbeat.request(connection_pool_size=1))
         .build()
     )
-    track_groups(application, services.db)
     codec = CallbackCodec(await kv.get_or_create(services.db, SECRET_KEY, new_secret))
     runtime = build_runtime(services, TelegramTransport(application.bot, codec))
-    return TelegramBot(runtime, application, codec)
+    return TelegramBot(runtime, application, codec, GroupTracker(services.db))
 
 
 async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or SIGTERM/SIGINT): take updates, answer, deliver alerts.
 
     Updates come by long polling, or by webhook when ``BOT_WEBHOOK_URL`` is set. On stop, no new
-    updates are taken, PTB's ``Application.stop`` lets the updates in flight finish, then the
-    runtime closes (``Runtime.close``: the outbox worker finishes the attempt it is making); the
-    caller then closes the database.
+    updates are taken and the updates in flight finish (the webhook server drains its turns,
+    PTB's ``Application.stop`` the polled ones), then the runtime closes (``Runtime.close``: the
+    outbox worker finishes the attempt it is making); the caller then closes the database.
     """
     stop = stop or asyncio.Event()
     # aiosqlite answers from its own thread, which needs the GIL back from the event loop; at
@@ -137,12 +156,11 @@ async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None
         async with bot.application:
             await bot.set_commands()
             await bot.application.start()
-            mode = await start_updates(bot.application, services)
+            updates = await start_updates(bot.application, bot.handle, services)
             bot.runtime.start()
-            log.info("bot_started mode=%s", mode)
+            log.info("bot_started mode=%s", updates.mode)
             await stop.wait()
-            assert bot.application.updater is not None
-            await bot.application.updater.stop()
+            await updates.stop()
             await bot.application.stop()
             await bot.runtime.close()
     log.info("bot_stopped")

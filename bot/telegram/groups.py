@@ -30,8 +30,13 @@ class GroupTracker:
         self._seen: set[tuple[int, str]] = set()
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Record a group once per bot run (and again when the bot's membership changes)."""
+        """PTB's side (long polling): the handler that runs before every other one."""
         assert isinstance(update, Update)
+        await self.see(update)
+
+    async def see(self, update: Update) -> None:
+        """Record a group once per bot run (and again when the bot's membership changes).
+        Never raises: a failed record must not cost the mother's turn that came with it."""
         chat = update.effective_chat
         if chat is None or chat.type not in GROUP_TYPES:
             return
@@ -49,6 +54,6 @@ class GroupTracker:
         log.info("group_seen chat=%s bot=%s", chat.id, status)
 
 
-def track_groups(application: Application, db: Store) -> None:
+def track_groups(application: Application, tracker: GroupTracker) -> None:
     """Run the tracker before every other handler (group -1), whatever they decide."""
-    application.add_handler(TypeHandler(Update, GroupTracker(db).on_update), group=-1)
+    application.add_handler(TypeHandler(Update, tracker.on_update), group=-1)

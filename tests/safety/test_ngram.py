@@ -54,3 +54,17 @@ def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
     assert (found.tier, found.category, found.entry_id) == ("distress", "second_opinion", "ngram")
     assert found.span  # staff see the n-grams that weighed most
     assert screen(catalog, "we went to the park and had ice cream").tier != "distress"
+
+
+def test_short_typed_answers_are_not_asked_about(catalog: Catalog) -> None:
+    """Answers typed at the bot's own questions, and a lonely line the corpus labels everyday
+    ("my husband helps but i still feel alone"), stay below the threshold. A learned candidate
+    that beat this model on the blind batches asked about every one of them (see
+    bot/safety/ngram_train.py): the corpus has almost no short everyday messages."""
+    model = catalog.second_opinion
+    assert model is not None
+    least = catalog.escalation.thresholds["second_opinion_score"]
+    answers = ["no", "not sure", "half past seven", "7:45", "I just feel so alone", "не знаю"]
+    assert {
+        text: round(model.score(text), 2) for text in answers if model.score(text) >= least
+    } == {}

@@ -1,0 +1,221 @@
+"""How the second opinion was chosen: cross-validation on the training data alone.
+
+Leave one blind batch out (1–11, every language of it at once), train each candidate on all the
+rest (the tuning corpora always among them), and score the batch left out. Pooling those
+out-of-fold scores, each candidate gets the threshold at which it would ask about at most 5 % of
+the tiered batches' everyday messages (the issue's aim), and is compared there: how many acute
+and distress messages it would ask about on its own, and — with the lexicons in front of it, as
+:func:`bot.conversation.free_text.screen` runs it — how many the bot would meet. The lexicons
+were tuned on these batches, so the combined figures flatter every candidate alike; the
+candidates' own figures are the comparison. The held-out batches (:data:`HELD_OUT_FROM` on) are
+never read. Run: ``python -m bot.safety.ngram_cv`` (a few minutes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from bot.safety import ngram
+from bot.safety.ngram import CORPUS, HELD_OUT_FROM
+from bot.safety.ngram_train import fit, score
+
+QUESTION_AIM = 0.05
+# The shipped threshold's point: the aim is per batch of about fifty everyday messages, where a
+# pooled 0.05 would be passed about as often as not; 0.03 keeps a binomial standard error of margin.
+SHIPPED_AIM = 0.03
+FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
+_BLIND = re.compile(r"blind batch(?:es)? (\d+)(?: and (\d+))?")
+Items = Sequence[tuple[str, str]]
+Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
+
+
+def naive_bayes(train: Items, test: Items) -> list[float]:
+    """The shipped model (bot/safety/ngram.py), trained as it is shipped."""
+    trained = ngram.train([(text, label != "none") for text, label in train])
+    prior, weights = trained["prior"], trained["weights"]
+    assert isinstance(prior, float) and isinstance(weights, dict)
+    model = ngram.NgramModel(prior, weights)
+    return [model.score(text) for text, _ in test]
+
+
+def logistic(c: float, three_class: bool = True, words: bool = True, shrink: float = 0.0) -> Scorer:
+    def scores(train: Items, test: Items) -> list[float]:
+        model = fit(train, c, three_class, words, shrink)
+        return [score(model, text) for text, _ in test]
+
+    return scores
+
+
+def candidates() -> dict[str, Scorer]:
+    found: dict[str, Scorer] = {"naive Bayes (shipped)": naive_bayes}
+    for c in (4.0, 16.0, 64.0):
+        found[f"logistic, two classes, C={c:g}"] = logistic(c, three_class=False)
+    found["logistic, two classes, character n-grams only, C=16"] = logistic(
+        16.0, three_class=False, words=False
+    )
+    found["logistic, three classes, C=16"] = logistic(16.0)
+    for shrink in (10.0, 40.0):
+        found[f"logistic, three classes, C=16, shrink {shrink:g}"] = logistic(16.0, shrink=shrink)
+    return found
+
+
+def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The shipped model's training data (:func:`bot.safety.ngram.training_items`) by file,
+    each message labelled crisis, distress or none."""
+    sources = [(path.stem, _labelled(path)) for path in sorted(CORPUS.glob("*.yaml"))]
+    for path in sorted((CORPUS / "blind").glob("batch*_*.yaml")):
+        if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM:
+            sources.append((path.stem, _labelled(path)))
+    for path in sorted((CORPUS / "tiers").glob("*.yaml")):
+        sources.append((f"tiers_{path.stem}", _labelled(path)))
+    return sources
+
+
+def _labelled(path: Path) -> list[tuple[str, str]]:
+    """``expect`` in the tiered files; ``crisis: true | false`` (crisis or none) before them."""
+    items = yaml.safe_load(path.read_text("utf-8"))
+    return [
+        (i["text"], str(i["expect"]) if "expect" in i else "crisis" if i["crisis"] else "none")
+        for i in items
+    ]
+
+
+@dataclass
+class Scored:
+    source: str  # batchN_lang
+    label: str
+    score: float
+    lexicon: str  # the lexicons' tier for it: crisis | distress | judged_benign | none
+
+
+def out_of_fold(scorer: Scorer, lexicon_tiers: dict[str, str]) -> list[Scored]:
+    """Each blind batch scored by a model trained without it, without the same texts in other
+    files, and without the tuning sections written as paraphrases of it after its first check
+    (left in, they would flatter every candidate)."""
+    sources = labelled_sources()
+    batches = sorted({int(n.split("_")[0][5:]) for n, _ in sources if n.startswith("batch")})
+    scored = []
+    for batch in batches:
+        left_out = [(n, i) for n, i in sources if n.split("_")[0] == f"batch{batch}"]
+        unseen = {text for _, i in left_out for text, _ in i} | paraphrases(batch)
+        train = [
+            item
+            for n, i in sources
+            if (n, i) not in left_out
+            for item in i
+            if item[0] not in unseen
+        ]
+        test = [(n, item) for n, i in left_out for item in i]
+        scores = scorer(train, [item for _, item in test])
+        scored += [
+            Scored(n, label, s, lexicon_tiers[text])
+            for (n, (text, label)), s in zip(test, scores, strict=True)
+        ]
+    return scored
+
+
+def paraphrases(batch: int) -> set[str]:
+    """The tuning corpora's texts in sections headed as written after (or for) that blind
+    batch ("after blind batch 9's first check", "with blind batches 4 and 5"); a section
+    heading with a rule line (``# ──``) and no such note ends one."""
+    found: set[str] = set()
+    for path in sorted(CORPUS.glob("*.yaml")) + sorted((CORPUS / "tiers").glob("*.yaml")):
+        tagged: set[int] = set()
+        for line in path.read_text("utf-8").splitlines():
+            if line.startswith("#"):
+                numbers = _BLIND.search(line)
+                if numbers:
+                    tagged = {int(n) for n in numbers.groups() if n}
+                elif line.startswith("# ──"):
+                    tagged = set()
+            elif batch in tagged and line.startswith("- {text:"):
+                found.add(yaml.safe_load(line)[0]["text"])
+    return found
+
+
+def threshold(scored: list[Scored], aim: float) -> float:
+    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
+    would be asked about by the model alone."""
+    everyday = sorted((s.score for s in scored if _tiered(s) and s.label == "none"), reverse=True)
+    allowed = int(aim * len(everyday))
+    return math.nextafter(everyday[allowed], math.inf)
+
+
+def _tiered(s: Scored) -> bool:
+    return int(s.source.split("_")[0][5:]) >= 8
+
+
+def report(name: str, scored: list[Scored]) -> None:
+    """At the aim (candidates compared there) and at :data:`SHIPPED_AIM`."""
+    for aim in (QUESTION_AIM, SHIPPED_AIM):
+        least = threshold(scored, aim)
+        print(f"\n{name}, everyday question ≤ {aim:.2f} out of fold: threshold {least:.3f}")
+        _print_rates(scored, least)
+    for least in FIXED:
+        print(f"\n{name}, at threshold {least:g}")
+        _print_rates(scored, least)
+
+
+def _print_rates(scored: list[Scored], least: float) -> None:
+    for language in ("en", "uk", "ru", ""):
+        for tiered in (True, False):
+            group = [s for s in scored if s.source.endswith(language) and _tiered(s) == tiered]
+            if group:
+                batches = "batches 8–11" if tiered else "batches 1–7 "
+                print(f"  {batches} {language or 'all'}: {_rates(group, least)}")
+
+
+def _rates(group: list[Scored], least: float) -> str:
+    def asked(s: Scored) -> bool:
+        return s.score >= least
+
+    def met(s: Scored) -> bool:  # the bot: a lexicon tier, or the model where none matched
+        return s.lexicon in ("crisis", "distress") or (s.lexicon == "none" and asked(s))
+
+    parts = []
+    for label, word in (("crisis", "acute"), ("distress", "distress"), ("none", "everyday")):
+        items = [s for s in group if s.label == label]
+        if not items:
+            continue
+        alone = sum(map(asked, items)) / len(items)
+        bot = sum(map(met, items)) / len(items)
+        parts.append(f"{word} ({len(items)}) model {alone:.2f} bot {bot:.2f}")
+    return "; ".join(parts)
+
+
+def lexicon_tiers() -> dict[str, str]:
+    from bot.config import Config
+    from bot.conversation.free_text import screen
+    from bot.runtime import load_catalog
+    from bot.safety.ngram import ROOT
+
+    catalog = load_catalog(Config(dialogs_dir=ROOT / "dialogs", content_dir=ROOT / "content"))
+    bare = replace(catalog, second_opinion=None)
+    tiers = {}
+    for _, items in labelled_sources():
+        for text, _ in items:
+            tier = screen(bare, text).tier
+            benign = any(
+                d is not None and d.judged_benign(text) for d in (bare.distress, bare.detector)
+            )
+            tiers[text] = (
+                tier if tier in ("crisis", "distress") else "judged_benign" if benign else "none"
+            )
+    return tiers
+
+
+if __name__ == "__main__":
+    tiers = lexicon_tiers()
+    # Names to run, by words they contain (all by default); --at=T adds a threshold's figures.
+    chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
+    for name, scorer in candidates().items():
+        if chosen and not any(word in name for word in chosen):
+            continue
+        report(name, out_of_fold(scorer, tiers))
