@@ -54,9 +54,10 @@ class Split:
     def describe(self) -> str:
         used = self.bot + (self.database or 0.0) + self.driver
         server = "" if self.database is None else f", PostgreSQL {self.database:.1f}"
+        cores = (os.cpu_count() or 1) * self.wall
         return (
-            f"CPU s in {self.wall:.1f} s on {os.cpu_count()} cores: bot {self.bot:.1f}{server}, "
-            f"fake API and mothers {self.driver:.1f} (total {used:.1f})"
+            f"CPU s: bot {self.bot:.1f}{server}, fake API and mothers {self.driver:.1f}; "
+            f"{used:.1f} of the {cores:.1f} the cores had in {self.wall:.1f} s"
         )
 
 
