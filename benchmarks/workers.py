@@ -110,6 +110,7 @@ def _log_text(path: Path) -> str:
 
 
 def run_args(workers: int) -> list[str]:
+    """``--workers`` even for one: every row of figure 7 goes through the supervisor's path."""
     return ["main.py", "run", "--workers", str(workers)]
 
 
