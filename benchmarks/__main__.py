@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark, print the table, record it in docs/performance.md.
 
 ``--quick`` runs small sizes for a smoke test and records nothing. ``--only report`` runs figure
-6 alone and replaces only its row in the recorded table (the others keep their run).
+6 alone and replaces only its row in the recorded table (the others keep their run);
+``--only postgres`` does the same for figures 7-9 (with figure 3's SQLite run, their baseline).
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import common, detector, engine, fullstack, report, scheduler, sqlite
+from benchmarks import (
+    common,
+    detector,
+    engine,
+    fullstack,
+    postgres,
+    report,
+    scheduler,
+    sqlite,
+)
 from benchmarks.common import Row
 
 DOC = common.ROOT / "docs" / "performance.md"
@@ -89,21 +99,31 @@ async def run_in_process(quick: bool) -> list[Row]:
     return rows
 
 
+def postgres_only(quick: bool) -> list[Row]:
+    """Figures 7-9 with their SQLite baseline for figure 8 (figure 3's child, run again)."""
+    _rows, raw = scheduler.run(quick)
+    return postgres.run(quick, raw["tick"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, record nothing")
-    parser.add_argument("--only", choices=["report"], help="run one figure, update its row")
+    parser.add_argument(
+        "--only", choices=["report", "postgres"], help="run those figures, update their rows"
+    )
     args = parser.parse_args()
     if args.only:
-        rows = report.run(args.quick)
+        rows = report.run(args.quick) if args.only == "report" else postgres_only(args.quick)
         print(table(rows))
         if not args.quick:
             record_only(rows)
         return
     began = time.perf_counter()
-    schedule_rows, _raw = scheduler.run(args.quick)
+    schedule_rows, raw = scheduler.run(args.quick)
     rows = asyncio.run(run_in_process(args.quick))
     rows += report.run(args.quick)
+    crisis = next(r.value for r in rows if r.figure.startswith("Crisis message"))
+    rows += postgres.run(args.quick, raw["tick"], crisis)
     rows = rows[:3] + schedule_rows + rows[3:]
     seconds = time.perf_counter() - began
     print(table(rows))

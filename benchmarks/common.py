@@ -84,11 +84,17 @@ def zone(rng: random.Random) -> str:
     return ZONES[0][0]
 
 
-def insert_mothers(path: Path, count: int, now: datetime, first_chat: int = 1_000_000) -> None:
-    """Consented, active mothers straight into SQLite (setting up, not what is measured)."""
+MOTHER_COLUMNS = (
+    "chat_id, pseudonym, language, consent, consent_at, checkin_time,"
+    " timezone, baby_birth_date, created_at, updated_at"
+)
+
+
+def mother_rows(count: int, now: datetime, first_chat: int = 1_000_000) -> list[tuple[Any, ...]]:
+    """Consented, active mothers as ``MOTHER_COLUMNS`` rows: the same ones on every backend."""
     rng = random.Random(42)
     stamp = iso(now)
-    rows = [
+    return [
         (
             first_chat + n,
             f"m-{n:010x}",
@@ -103,12 +109,14 @@ def insert_mothers(path: Path, count: int, now: datetime, first_chat: int = 1_00
         )
         for n in range(count)
     ]
+
+
+def insert_mothers(path: Path, count: int, now: datetime, first_chat: int = 1_000_000) -> None:
+    """Consented, active mothers straight into SQLite (setting up, not what is measured)."""
     with sqlite3.connect(path) as conn:
         conn.executemany(
-            "INSERT INTO mothers (chat_id, pseudonym, language, consent, consent_at, checkin_time,"
-            " timezone, baby_birth_date, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            f"INSERT INTO mothers ({MOTHER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            mother_rows(count, now, first_chat),
         )
 
 

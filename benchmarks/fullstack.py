@@ -98,8 +98,16 @@ def bot_env(api: FakeBotApi, database: Path, **extra: str) -> dict[str, str]:
     }
 
 
-async def prepare(cat: Catalog, database: Path, chat_ids: list[int], **values: object) -> None:
-    services = await common.services(database, cat)
+async def prepare(
+    cat: Catalog,
+    database: Path,
+    chat_ids: list[int],
+    *,
+    database_url: str | None = None,
+    **values: object,
+) -> None:
+    """Consented mothers in the bot's database: the SQLite file, or PostgreSQL if given."""
+    services = await common.services(database, cat, database_url=database_url)
     async with services.db.transaction() as conn:
         for chat_id in chat_ids:
             await mothers.create(conn, chat_id, "uk", utcnow(), consent="given", **values)
@@ -139,7 +147,7 @@ async def crisis_under_load(cat: Catalog, prompts: int, crises: int) -> dict[str
             api.enforce_rate(30)
             async with bot_process(api, ["main.py", "run"], bot_env(api, database)):
                 await api.wait_for(lambda: api.count_of("sendMessage", ok=True) > 30, 60)
-                latencies = [await _one_crisis(api, 40_000 + n) for n in range(crises)]
+                latencies = [await one_crisis(api, 40_000 + n) for n in range(crises)]
                 during = sum(
                     1
                     for c in api.calls_of("sendMessage")
@@ -154,7 +162,7 @@ async def crisis_under_load(cat: Catalog, prompts: int, crises: int) -> dict[str
             }
 
 
-async def _one_crisis(api: FakeBotApi, chat_id: int) -> float:
+async def one_crisis(api: FakeBotApi, chat_id: int) -> float:
     """Her crisis message queued → the staff alert's request at the fake API (seconds)."""
     user = api.user(chat_id, "Olena", language_code="en", started=True)
     before = len(api.sent_to(common.STAFF_CHAT))
