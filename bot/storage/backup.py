@@ -12,6 +12,8 @@ checked with ``PRAGMA integrity_check``, written under a temporary name, created
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,31 @@ class Copied:
     schema: int
 
 
+@contextmanager
+def written_whole(dest: Path) -> Iterator[Path]:
+    """A private temporary file beside ``dest``, renamed into place (synced) only when the block
+    finishes: a backup is complete or absent, never torn. Both backends' copies write through it."""
+    partial = dest.with_name(f"{dest.name}.partial")
+    private_file(partial)
+    try:
+        yield partial
+        fsync(partial)
+        partial.replace(dest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def refuse_newer(path: Path, schema: int, latest: int) -> int:
+    """``schema`` if this version of Poruch can run it; a copy made by a newer one is refused."""
+    if schema > latest:
+        raise BackupError(
+            f"{path} has schema version {schema}, newer than this version of Poruch ({latest}); "
+            "upgrade Poruch first"
+        )
+    return schema
+
+
 def copy_database(source: Path, dest: Path, mode: str = "rw") -> Copied:
     """Copy the database at ``source`` into a new file at ``dest`` (complete, checked, or not
     at all); ``mode`` ``ro`` opens the source read-only."""
@@ -38,9 +65,7 @@ def copy_database(source: Path, dest: Path, mode: str = "rw") -> Copied:
 
 
 def _copy(source: sqlite3.Connection, dest: Path) -> Copied:
-    partial = dest.with_name(f"{dest.name}.partial")
-    private_file(partial)
-    try:
+    with written_whole(dest) as partial:
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
@@ -51,11 +76,6 @@ def _copy(source: sqlite3.Connection, dest: Path) -> Copied:
             target.close()
         if check != "ok":
             raise BackupError(f"the copy failed its integrity check: {check}")
-        fsync(partial)
-        partial.replace(dest)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     return Copied(dest, dest.stat().st_size, schema)
 
 
@@ -70,12 +90,7 @@ def check_backup(path: Path) -> int:
         raise BackupError(f"{path} is not a readable SQLite database ({exc})") from None
     if check != "ok":
         raise BackupError(f"{path} failed its integrity check: {check}")
-    if schema > latest:
-        raise BackupError(
-            f"{path} has schema version {schema}, newer than this version of Poruch ({latest}); "
-            "upgrade Poruch first"
-        )
-    return schema
+    return refuse_newer(path, schema, latest)
 
 
 def ensure_idle(database: Path) -> None:

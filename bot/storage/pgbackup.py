@@ -19,10 +19,9 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.storage.backup import BackupError, Copied
+from bot.storage.backup import BackupError, Copied, refuse_newer, written_whole
 from bot.storage.pgtools import ToolError, run
 from bot.storage.postgres import migration_files
-from bot.storage.sqlitefile import fsync, private_file
 
 COPY_HEADER = "COPY public.schema_migrations"
 SETTLE_CHECKS = 20
@@ -31,16 +30,9 @@ SETTLE_CHECKS = 20
 def dump(url: str, dest: Path) -> Copied:
     """Dump the database at ``url`` into a new file at ``dest`` (complete, checked, or not at
     all)."""
-    partial = dest.with_name(f"{dest.name}.partial")
-    private_file(partial)
-    try:
+    with written_whole(dest) as partial:
         run("pg_dump", "--format=custom", f"--file={partial}", url=url)
         schema = _read_back(partial)
-        fsync(partial)
-        partial.replace(dest)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     return Copied(dest, dest.stat().st_size, schema)
 
 
@@ -49,13 +41,7 @@ def check_dump(path: Path) -> int:
     latest = max((number for number, _ in migration_files()), default=0)
     if not path.is_file():
         raise BackupError(f"no backup at {path}")
-    schema = _read_back(path)
-    if schema > latest:
-        raise BackupError(
-            f"{path} has schema version {schema}, newer than this version of Poruch ({latest}); "
-            "upgrade Poruch first"
-        )
-    return schema
+    return refuse_newer(path, _read_back(path), latest)
 
 
 def _read_back(path: Path) -> int:
