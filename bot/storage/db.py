@@ -1,14 +1,19 @@
-"""One SQLite database through aiosqlite, with serialised write transactions.
+"""One SQLite database, its statements run on the event loop, with serialised write transactions.
 
-One aiosqlite connection is one thread, and a transaction spans several awaits: two coroutines
-sharing the connection would interleave their statements into each other's transaction. Every
-unit of work therefore holds ``Database.lock`` from BEGIN to COMMIT, and a read that is not
-in a transaction (:meth:`Database.reading`) holds it too. The connection and the lock never
-leave ``bot/storage``: the rest of the bot is handed a :class:`SqliteTx`.
+A turn's statements take microseconds each (WAL, ``synchronous=NORMAL``: a commit writes the WAL
+without waiting for the disk), while a hop to a driver thread and back costs more than the
+statement and makes the loop and the thread fight for the GIL: with aiosqlite the bot spent a
+third of its CPU on those hops (docs/performance.md, figure 2). So the one connection is a plain
+``sqlite3`` connection used from the loop, and nothing here ever waits for another connection:
+only this process writes (``ops/runlock.py``), and WAL readers never block a writer. The one
+statement that does wait for readers, the checkpoint that truncates the WAL, runs in a thread,
+and so do :meth:`Database.snapshot`'s long reads, on their own connection.
 
-Every call into aiosqlite is a hop to its thread and back, and on a busy event loop each hop
-waits for the loop to come round: reads go through ``execute_fetchall``, one hop each, rather
-than ``execute`` + ``fetchone`` + closing the cursor (three).
+A transaction spans several awaits: two coroutines sharing the connection would interleave their
+statements into each other's transaction. Every unit of work therefore holds the lock from BEGIN
+to COMMIT, and a read that is not in a transaction (:meth:`Database.reading`) holds it too. The
+connection and the lock never leave ``bot/storage``: the rest of the bot is handed a
+:class:`SqliteTx`.
 """
 
 from __future__ import annotations
@@ -59,7 +64,41 @@ def _secure_file(path: Path) -> None:
 
 
 class SqliteTx:
-    """The unit of work on one aiosqlite connection: each call is one hop to its thread."""
+    """The unit of work on the loop's connection: each call runs its statement at once.
+
+    Every cursor is closed before the call returns: a statement left part-read (``fetchone`` of
+    a query with more rows, a ``RETURNING`` or ``PRAGMA`` row nobody read) would make COMMIT
+    fail with "SQL statements in progress"."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = self._conn.execute(sql, tuple(params))
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return cast("list[Row]", self._conn.execute(sql, tuple(params)).fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        cursor = self._conn.execute(sql, tuple(params))
+        try:
+            return cast("Row | None", cursor.fetchone())
+        finally:
+            cursor.close()
+
+
+class SnapshotTx:
+    """A unit of work on a snapshot's own connection: each call is one hop to aiosqlite's
+    thread, so a long report read never holds the loop."""
 
     dialect: Dialect = "sqlite"
 
@@ -74,42 +113,46 @@ class SqliteTx:
         await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return cast("list[Row]", await _fetchall(self._conn, sql, params))
+        return cast("list[Row]", list(await self._conn.execute_fetchall(sql, tuple(params))))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return await _fetchone(self._conn, sql, params)
+        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return cast("Row | None", next(iter(rows), None))
 
 
 class Database:
-    """The SQLite :class:`~bot.storage.tx.Store`: one connection, writers serialised by ``lock``."""
+    """The SQLite :class:`~bot.storage.tx.Store`: one connection, units of work serialised."""
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
         self.path = path
-        self.lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
         self._tx = SqliteTx(conn)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, target: int | None = None) -> Database:
+        """Open (creating it owner-only) and migrate, up to ``target`` when given: the schema an
+        older release left, for the upgrade tests."""
         path = Path(path)
         if str(path) != ":memory:":
             _secure_file(path)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        # check_same_thread off: the checkpoint runs in a worker thread, under the lock.
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         for pragma in PRAGMAS:
-            await conn.execute(pragma)
+            conn.execute(pragma)
         db = cls(conn, path)
-        await db.migrate()
+        await db.migrate(target)
         return db
 
     async def close(self) -> None:
-        async with self.lock:
-            await self.conn.close()
+        async with self._lock:
+            self._conn.close()
 
     async def schema_version(self) -> int:
-        row = await _fetchone(self.conn, "PRAGMA user_version")
+        row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self, target: int | None = None) -> None:
@@ -125,29 +168,33 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTx]:
-        async with self.lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN … COMMIT (ROLLBACK on any error), then a turn of the loop: statements no longer
+        await anything, so a job committing batch after batch (planning, claiming) would
+        otherwise hold the loop, and with it every send, until its last batch."""
+        async with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._tx
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                self._conn.execute("ROLLBACK")
                 raise
-            await self.conn.execute("COMMIT")
+            self._conn.execute("COMMIT")
+        await asyncio.sleep(0)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteTx]:
         """Reads between the writers' transactions: the lock keeps another coroutine's
         statements out, no BEGIN (each statement sees the committed database)."""
-        async with self.lock:
+        async with self._lock:
             yield self._tx
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[SqliteTx]:
+    async def snapshot(self) -> AsyncIterator[SqliteTx | SnapshotTx]:
         """A second, read-only connection holding one consistent read (WAL lets it run beside
         the bot's writes): long reports never take ``lock``, so replies do not wait for them.
         An in-memory database has no second connection: it is read under the lock instead."""
         if str(self.path) == ":memory:":
-            async with self.lock:
+            async with self._lock:
                 yield self._tx
             return
         conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
@@ -157,17 +204,17 @@ class Database:
             for pragma in SNAPSHOT_PRAGMAS:
                 await conn.execute(pragma)
             await conn.execute("BEGIN")
-            yield SqliteTx(conn)
+            yield SnapshotTx(conn)
             await conn.execute("COMMIT")
         finally:
             await conn.close()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self.lock:
+        async with self._lock:
             return await self._tx.fetchall(sql, params)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self.lock:
+        async with self._lock:
             return await self._tx.fetchone(sql, params)
 
     async def reclaim(self, tables: Sequence[str]) -> None:
@@ -176,25 +223,13 @@ class Database:
         await self.checkpoint()
 
     async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too."""
-        async with self.lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Fold the WAL into the main file and truncate it, so erased pages leave the WAL too.
+        In a thread: truncating waits (``busy_timeout``) for a snapshot's reader to finish."""
+        async with self._lock:
+            await asyncio.to_thread(self._truncate_wal)
 
-
-async def _fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> list[sqlite3.Row]:
-    """All rows of a query in one hop to aiosqlite's thread (on the caller's transaction)."""
-    return list(await conn.execute_fetchall(sql, tuple(params)))
-
-
-async def _fetchone(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlite3.Row | None:
-    """The first row of a query in one hop. The thread fetches every row, so the query must
-    select a few rows at most (a key lookup, an aggregate, or ``LIMIT 1``)."""
-    rows = await conn.execute_fetchall(sql, tuple(params))
-    return next(iter(rows), None)
+    def _truncate_wal(self) -> None:
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
 
 
 def _statements(sql: str) -> list[str]:

@@ -148,8 +148,8 @@ async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None
     outbox worker finishes the attempt it is making); the caller then closes the database.
     """
     stop = stop or asyncio.Event()
-    # aiosqlite answers from its own thread, which needs the GIL back from the event loop; at
-    # the default 5 ms switch interval a busy loop makes every query wait (docs/performance.md).
+    # A report's snapshot reads answer from aiosqlite's thread, which needs the GIL back from
+    # the event loop; at the default 5 ms switch interval a busy loop makes each of them wait.
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     with _signals_set(stop):
         bot = await build_bot(services)

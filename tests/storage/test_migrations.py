@@ -7,15 +7,13 @@ a seed for it here (the test says so), so every table is upgraded with data in i
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from bot.storage.db import PRAGMAS, Database, migration_files
+from bot.storage.db import Database, migration_files
 
 T = "2026-11-25T10:00:00.000000Z"
 SEEDS: dict[int, list[str]] = {
@@ -71,13 +69,8 @@ LATEST = VERSIONS[-1]
 @asynccontextmanager
 async def database_at(path: Path, version: int) -> AsyncIterator[Database]:
     """A database migrated only up to ``version``, as an older release would have left it."""
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
-    db = Database(conn, path)
+    db = await Database.open(path, target=version)
     try:
-        await db.migrate(target=version)
         yield db
     finally:
         await db.close()
