@@ -1,7 +1,10 @@
 """The staff alert as staff read it: priority first, then who, why, the answers behind it.
 
 Rendered at send time from the database, so a repeat or an edit after a button press shows the
-current status, and an alert whose mother erased her data shows no personal text.
+current status, and an alert whose mother erased her data shows no personal text. The priority
+line says by when to contact her in the words she was given when the alert was raised
+(``bot/content/promises.py``): "today" only within the clinic's hours, otherwise the next
+working day, so staff and mother read the same promise.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import parse_iso
-from bot.content import Content, pick
+from bot.content import Content, pick, render
+from bot.content.promises import CONTACT_TIME, Situation, contact_times
 from bot.conversation.messages import Button, ButtonRef
 from bot.safety.escalation import Escalation
 from bot.storage import alerts, dialog, messages, mothers
@@ -49,7 +53,7 @@ class AlertRenderer:
     async def render(self, tx: Tx, alert: Alert, messages: int = 3) -> str:
         """The alert as staff read it, with her last ``messages`` messages (/case shows more)."""
         lines = [
-            f"<b>{self.t(f'header.{alert.priority}')}</b>",
+            f"<b>{self.header(alert)}</b>",
             self.t("fields.alert", id=alert.id),
         ]
         lines.append(self.t("fields.reason", reason=self._reason(alert.rule)))
@@ -66,6 +70,15 @@ class AlertRenderer:
         lines.append(self.t("fields.local_time", time=_local(alert.created_at, self.zone)))
         lines += await self._status_lines(tx, alert.id)
         return "\n".join(lines)
+
+    def header(self, alert: Alert) -> str:
+        """The priority and by when, as of the alert's creation: a repeat at night keeps the
+        promise made in the afternoon."""
+        moment = Situation(parse_iso(alert.created_at), self.zone, care_team=True)
+        urgent, opens, routine = contact_times(self.content, moment)
+        choice, variables = (urgent, opens) if alert.priority == "urgent" else (routine, {})
+        when = render(self.content.text(f"{CONTACT_TIME}.{choice}", self.lang), variables)
+        return self.t(f"header.{alert.priority}", when=when)
 
     def reason(self, rule_id: str) -> str:
         return self._reason(rule_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -179,7 +180,10 @@ async def test_a_repeat_keeps_the_priority_first_and_mentions_staff_user_ids(
     await worker.run_once()
     first, repeat = transport.to(STAFF_CHAT)
     header, note, *_ = repeat.text.split("\n")
-    assert header == first.text.split("\n")[0] == "<b>🚨 URGENT — contact today</b>"
+    # T0 is 20:00 in Kyiv, after the clinic's hours: the promise is the next working day.
+    assert (
+        header == first.text.split("\n")[0] == "<b>🚨 URGENT — contact on the next working day</b>"
+    )
     assert "Still not acknowledged" in note
     assert 'href="tg://user?id=77"' in note and 'href="tg://user?id=78"' in note
     assert "Reason: Crisis language in a message [crisis_message]" in first.text
@@ -204,7 +208,7 @@ async def test_an_epds_alert_names_every_rule_it_met_and_the_item_scores(
     )
     async with services.db.reading() as tx:
         text = await renderer.render(tx, alert)
-    assert text.split("\n")[0] == "<b>🚨 URGENT — contact today</b>"
+    assert text.split("\n")[0] == "<b>🚨 URGENT — contact on the next working day</b>"
     assert "[epds_item10]" in text
     assert (
         "Also: EPDS total at or above the cut-off for probable depression [epds_probable]" in text
@@ -245,3 +249,37 @@ async def test_the_confirmation_promises_today_only_in_working_hours(
     assert await worker.run_once() == 1
     [notice] = transport.to(MOTHER.chat_id)
     assert notice.text.endswith(f"will contact you {when}.")
+
+
+@pytest.mark.parametrize(
+    ("kyiv_time", "priority", "lang", "header"),
+    [
+        ("2026-12-02 10:00", "urgent", "en", "🚨 URGENT — contact today"),
+        ("2026-12-02 17:45", "urgent", "en", "🚨 URGENT — contact on the next working day"),
+        (
+            "2026-12-02 07:00",
+            "urgent",
+            "en",
+            "🚨 URGENT — contact today, after the clinic opens at 09:00 Kyiv time",
+        ),
+        ("2026-12-05 12:00", "urgent", "en", "🚨 URGENT — contact on the next working day"),
+        ("2026-12-25 12:00", "urgent", "uk", "🚨 ТЕРМІНОВО — зв'язатися наступного робочого дня"),
+        ("2026-12-02 10:00", "routine", "en", "ROUTINE — contact within one working day"),
+        ("2026-12-02 23:30", "routine", "uk", "ПЛАНОВО — зв'язатися наступного робочого дня"),
+    ],
+)
+async def test_the_priority_line_promises_what_the_mother_was_told_when_it_was_raised(
+    services: Services, kyiv_time: str, priority: str, lang: str, header: str
+) -> None:
+    """Wednesday 2 December, Saturday 5 December and Christmas (a closed day): "today" only
+    while the clinic is open for a while yet, and a repeat hours later keeps the same words."""
+    created = datetime.fromisoformat(kyiv_time).replace(tzinfo=ZoneInfo("Europe/Kyiv"))
+    alert = Alert(
+        1, None, "p-1", priority, "crisis_message", None, {}, "open", iso(created), None, None, 0
+    )
+    renderer = AlertRenderer(
+        services.catalog.content, services.catalog.escalation, lang, services.config.zone
+    )
+    assert renderer.header(alert) == header
+    async with services.db.reading() as tx:
+        assert (await renderer.render(tx, alert)).split("\n")[0] == f"<b>{header}</b>"
