@@ -27,9 +27,12 @@ class Lane(IntEnum):
 
 
 # Outbox rows are taken in this order (``outbox.priority``, lowest first); a notice to a
-# mother that her alert reached the team goes between urgent and routine alerts.
+# mother that her alert reached the team goes between urgent and routine alerts. Her crisis
+# reply (the durable copy, ``bot/safety/crisis_reply.py``) goes before every alert: the help
+# lines reach her before the team is told, also when the outbox sends both after a restart.
 _OUTBOX_PLACE = {Priority.URGENT: 0, Priority.ROUTINE: 5}
 NOTICE_OUTBOX_PLACE = 1
+CRISIS_REPLY_OUTBOX_PLACE = -1
 
 
 def outbox_place(priority: Priority) -> int:

@@ -23,10 +23,11 @@ from bot.config import Config
 from bot.conversation.host_calls import HOST_CALL_NAMES
 from bot.conversation.messages import Outgoing
 from bot.conversation.service import Conversation
-from bot.delivery import Transport
+from bot.delivery import DeliveryError, Transport
 from bot.leadership import RETRY_SECONDS, Leadership, leadership_for
 from bot.pacing import Clock
 from bot.priority import Lane
+from bot.safety import crisis_reply
 from bot.safety.outbox import OutboxWorker
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler
 from bot.sender import Sender, SenderTransport, SendResult
@@ -105,13 +106,38 @@ class Runtime:
         sender keeps them in order per chat, retries 429s and reports how each ended."""
         for reply in replies:
             if reply.text or reply.photo is not None or reply.document is not None:
-                self.sender.submit(reply, done=partial(self._after_reply, reply.chat_id))
+                self.sender.submit(reply, done=partial(self._after_reply, reply))
 
-    async def _after_reply(self, chat_id: int, outcome: SendResult) -> None:
+    async def send(self, reply: Outgoing) -> None:
+        """Send one reply and wait until Telegram took it (the terminal chat, one line at a
+        time); raises as :meth:`Sender.send` does."""
+        try:
+            message_id = await self.sender.send(reply)
+        except DeliveryError as exc:
+            await self._settle_copy(reply, SendResult("failed", error=exc))
+            raise
+        await self._settle_copy(reply, SendResult("sent", (message_id,)))
+
+    async def _after_reply(self, reply: Outgoing, outcome: SendResult) -> None:
+        await self._settle_copy(reply, outcome)
         if outcome.status == "unreachable":
-            await self.conversation.mark_blocked(chat_id, utcnow())
+            await self.conversation.mark_blocked(reply.chat_id, utcnow())
         elif outcome.status == "failed":
             log.warning("reply_not_delivered")
+
+    async def _settle_copy(self, reply: Outgoing, outcome: SendResult) -> None:
+        """A reply with a durable copy (her crisis reply): delivered, the copy is marked sent;
+        not, the outbox worker takes it over now (``bot/safety/crisis_reply.py``)."""
+        if reply.outbox_id is None:
+            return
+        now = self.worker.clock()
+        if outcome.status == "sent":
+            message_id = outcome.message_ids[0] if outcome.message_ids else None
+            await crisis_reply.confirm(self.services.db, reply.outbox_id, message_id, now)
+            return
+        error = outcome.error or DeliveryError(outcome.status)
+        await crisis_reply.hand_to_outbox(self.services.db, reply.outbox_id, str(error), now)
+        self.worker.wake()
 
 
 def build_runtime(

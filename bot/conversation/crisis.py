@@ -4,14 +4,18 @@ Alerts are written by the escalation service (``bot/safety/alerting.py``) in the
 transaction. The crisis reply is composed only from ``content/clinic.yaml``. It says the care
 team is being told only when an alert was really written and a staff chat is configured; the
 confirmation that staff have it is sent later by the outbox worker, once the alert is actually
-delivered.
+delivered. For a mother who consented, the reply is also kept in the outbox, in the same
+transaction, so a crash after COMMIT cannot lose it (``bot/safety/crisis_reply.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
 from bot.priority import Priority
+from bot.safety import crisis_reply as durable_reply
 from bot.safety.alerting import Subject, raise_alerts
 from bot.safety.escalation import Trigger
 from bot.storage import mothers
@@ -53,9 +57,13 @@ async def crisis_reply(turn: Turn, category: str | None, team_told: bool) -> Non
     buttons = []
     if await turn.session() is not None:
         buttons.append(Button(turn.text("ui.continue_button"), ButtonRef.menu("continue")))
-    turn.crisis.append(
-        Outgoing(turn.chat_id, "\n\n".join(parts), one_per_row(buttons), priority=Priority.URGENT)
+    reply = Outgoing(
+        turn.chat_id, "\n\n".join(parts), one_per_row(buttons), priority=Priority.URGENT
     )
+    if turn.consented:  # kept for a crash after COMMIT; before consent nothing is stored
+        kept = await durable_reply.keep(turn.tx, turn.mother_id, reply, turn.now)
+        reply = replace(reply, outbox_id=kept)
+    turn.crisis.append(reply)
     if turn.mother is not None and team_told:  # "I didn't mean it" then gets its kind reply
         await mothers.update(turn.tx, turn.mother.id, turn.now, crisis_at=turn.stamp)
 

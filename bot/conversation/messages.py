@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bot.priority import Priority
 
@@ -92,8 +92,50 @@ class Outgoing:
     notice: str = ""  # a short pop-up answer to a pressed button
     # Asked right before each attempt to send; False withdraws the message (bot/delivery.py).
     still_wanted: StillWanted | None = field(default=None, compare=False, repr=False)
+    # The durable copy of this message in the outbox (a consented mother's crisis reply): the
+    # sender's success marks that row sent, else the outbox worker delivers it after a grace.
+    outbox_id: int | None = field(default=None, compare=False)
 
 
 def one_per_row(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
     """Long answer labels (EPDS options) read best one per row on a phone."""
     return tuple((button,) for button in buttons)
+
+
+# A stored message keeps each button as [label, kind, first, second, action]: the two numbers
+# are the question and option of an answer button, the alert and action of a staff one. Used
+# for what a crisis reply held back (``deferred_messages``) and for the crisis reply's outbox
+# row, so one encoding is read back in both places.
+def message_to_json(message: Outgoing) -> dict[str, Any]:
+    rows = [
+        [[b.label, b.ref.kind, *_numbers(b.ref), b.ref.action] for b in row]
+        for row in message.buttons
+    ]
+    return {"text": message.text, "buttons": rows}
+
+
+def message_from_json(chat_id: int, data: dict[str, Any]) -> Outgoing:
+    rows = tuple(
+        tuple(
+            Button(label, _ref(kind, first, second, action))
+            for label, kind, first, second, action in row
+        )
+        for row in data["buttons"]
+    )
+    return Outgoing(chat_id, data["text"], rows)
+
+
+def _numbers(ref: ButtonRef) -> tuple[int, int]:
+    if ref.kind == "answer":
+        return ref.question_seq, ref.option_index
+    if ref.kind == "staff":
+        return ref.alert_id, ref.action_index
+    return 0, 0
+
+
+def _ref(kind: str, first: int, second: int, action: str) -> ButtonRef:
+    if kind == "answer":
+        return ButtonRef.answer(first, second)
+    if kind == "staff":
+        return ButtonRef.staff(first, second)
+    return ButtonRef.menu(action)

@@ -18,7 +18,15 @@ from bot.clock import iso
 from bot.content import DEFAULT_LANGUAGE
 from bot.content.names import address_form
 from bot.content.promises import Situation, clinic_variables_all, no_team_key, situation_of
-from bot.conversation.messages import Button, ButtonRef, Incoming, Outgoing, one_per_row
+from bot.conversation.messages import (
+    Button,
+    ButtonRef,
+    Incoming,
+    Outgoing,
+    message_from_json,
+    message_to_json,
+    one_per_row,
+)
 from bot.engine import (
     AnswerSaved,
     Ask,
@@ -209,7 +217,7 @@ class Turn:
         """Hold back what the flow would have said after a crisis reply, until she continues."""
         if self.mother is None or not messages:
             return
-        payload = [_to_json(message) for message in messages]
+        payload = [message_to_json(message) for message in messages]
         await deferred.hold(self.tx, self.mother_id, json.dumps(payload, ensure_ascii=False))
 
     async def take_deferred(self) -> list[Outgoing]:
@@ -219,7 +227,7 @@ class Turn:
         await self.clear_deferred()
         if payload is None:
             return []
-        return [_from_json(self.chat_id, item) for item in json.loads(payload)]
+        return [message_from_json(self.chat_id, item) for item in json.loads(payload)]
 
     async def clear_deferred(self) -> None:
         if self.mother is not None:
@@ -227,40 +235,3 @@ class Turn:
 
     def result(self) -> list[Outgoing]:
         return self.crisis + self.replies
-
-
-# Held messages are stored with each button as [label, kind, first, second, action]: the two
-# numbers are the question and option of an answer button, the alert and action of a staff one.
-def _to_json(message: Outgoing) -> dict[str, Any]:
-    rows = [
-        [[b.label, b.ref.kind, *_numbers(b.ref), b.ref.action] for b in row]
-        for row in message.buttons
-    ]
-    return {"text": message.text, "buttons": rows}
-
-
-def _numbers(ref: ButtonRef) -> tuple[int, int]:
-    if ref.kind == "answer":
-        return ref.question_seq, ref.option_index
-    if ref.kind == "staff":
-        return ref.alert_id, ref.action_index
-    return 0, 0
-
-
-def _ref(kind: str, first: int, second: int, action: str) -> ButtonRef:
-    if kind == "answer":
-        return ButtonRef.answer(first, second)
-    if kind == "staff":
-        return ButtonRef.staff(first, second)
-    return ButtonRef.menu(action)
-
-
-def _from_json(chat_id: int, data: dict[str, Any]) -> Outgoing:
-    rows = tuple(
-        tuple(
-            Button(label, _ref(kind, first, second, action))
-            for label, kind, first, second, action in row
-        )
-        for row in data["buttons"]
-    )
-    return Outgoing(chat_id, data["text"], rows)

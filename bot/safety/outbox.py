@@ -15,6 +15,12 @@ exception from a delivery leaves the worker loop. The reaction to each outcome o
   to ``STAFF_BACKUP_CHAT_ID`` when that is set;
 - refused: send the plain version (no markup, cut to Telegram's limit, buttons kept); refused
   again, or an unexplained failure many times over: dead.
+
+Besides staff alerts it delivers what goes to a mother: the notice that the team has her alert,
+and the durable copy of her crisis reply when the fast path did not confirm it in time
+(``bot/safety/crisis_reply.py``). That copy takes the first place in the outbox; when it and
+the alert of its turn are due in one sweep (after a restart), the alert's delivery waits until
+her reply was handed to the sender, so the help lines never go after the alert.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from bot.delivery import (
     plain_version,
 )
 from bot.priority import NOTICE_OUTBOX_PLACE, Priority, outbox_place
+from bot.safety import crisis_reply
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.digest import DIGEST, Digest
 from bot.services import Services
@@ -60,6 +67,7 @@ WARNING_EVERY = timedelta(minutes=5)
 IDLE_SWEEP = 5.0
 SHUTDOWN_WAIT = 10.0
 STAFF_KINDS = ("staff_alert", "alert_repeat")
+MOTHER_KINDS = ("mother_notice", crisis_reply.CRISIS_REPLY)  # to her private chat
 CLAIM_LIMIT = 50  # rows taken per sweep, besides this worker's own under way
 CLAIM_LEASE = timedelta(seconds=60)  # a dead worker's rows wait this long; renewed every sweep
 
@@ -109,6 +117,11 @@ class OutboxWorker:
         self._wake.set()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        started = self.clock()
+        try:
+            await crisis_reply.take_over(self.services.db, started, started)
+        except Exception:
+            log.exception("crisis_reply_take_over_failed")  # they still go at their grace's end
         try:
             while not stop.is_set():
                 try:
@@ -161,9 +174,12 @@ class OutboxWorker:
                 await self._queue_repeats(now)
             await self.digest.sweep(now)  # every worker: hold what is due before claiming it
             items = await self._claim_due(now)
+            handed, waits = await self._replies_first(items)
             started = []
             for item in items:
-                task = asyncio.create_task(self._deliver_safely(item))
+                task = asyncio.create_task(
+                    self._deliver_safely(item, handed.get(item.id), waits.get(item.id))
+                )
                 self._in_flight[item.id] = task
                 task.add_done_callback(partial(self._finished, item.id))
                 started.append(task)
@@ -180,6 +196,33 @@ class OutboxWorker:
         async with self.services.db.transaction() as tx:
             items = await claims.claim_outbox(tx, self.worker_id, now, now + self.lease, limit)
         return [item for item in items if item.id not in self._in_flight][:CLAIM_LIMIT]
+
+    async def _replies_first(
+        self, items: list[OutboxItem]
+    ) -> tuple[dict[int, asyncio.Event], dict[int, asyncio.Event]]:
+        """For a mother whose crisis reply is in this sweep: an event per reply, set once it
+        was handed to the transport, and the same event for each of her other rows (her
+        alerts, her notices) to wait for. Each delivery is a task that reads before it sends,
+        so the order of the places alone would not decide which reaches the sender first."""
+        first: dict[int, OutboxItem] = {}
+        for item in items:
+            if item.kind == crisis_reply.CRISIS_REPLY and item.mother_id is not None:
+                first.setdefault(item.mother_id, item)
+        if not first:
+            return {}, {}
+        handed = {item.id: asyncio.Event() for item in first.values()}
+        waits: dict[int, asyncio.Event] = {}
+        async with self.services.db.reading() as tx:
+            for item in items:
+                if item.kind == crisis_reply.CRISIS_REPLY:
+                    continue
+                mother = item.mother_id
+                if mother is None and item.alert_id is not None:
+                    alert = await alerts.get_alert(tx, item.alert_id)
+                    mother = None if alert is None else alert.mother_id
+                if mother in first:
+                    waits[item.id] = handed[first[mother].id]
+        return handed, waits
 
     async def _release(self, item: OutboxItem) -> None:
         """Done with the row for now: whatever it needs next, any worker may do it."""
@@ -213,11 +256,19 @@ class OutboxWorker:
                         chat_id=chat,
                     )
 
-    async def _deliver_safely(self, item: OutboxItem) -> int:
+    async def _deliver_safely(
+        self,
+        item: OutboxItem,
+        handed: asyncio.Event | None = None,
+        after: asyncio.Event | None = None,
+    ) -> int:
         """No exception from one delivery may stop the others or the loop: a bug or a database
-        error counts as an unexplained failure of this item, with its own back-off."""
+        error counts as an unexplained failure of this item, with its own back-off. ``after``:
+        wait until her crisis reply was handed over; ``handed``: this is that reply."""
         try:
-            return await self._deliver(item)
+            if after is not None:
+                await after.wait()
+            return await self._deliver(item, handed)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -226,10 +277,12 @@ class OutboxWorker:
                 await self._unexplained(item, type(exc).__name__)
             return 0
         finally:
+            if handed is not None:
+                handed.set()  # whatever happened to her reply, her alert must not wait forever
             with contextlib.suppress(Exception):
                 await self._release(item)
 
-    async def _deliver(self, item: OutboxItem) -> int:
+    async def _deliver(self, item: OutboxItem, handed: asyncio.Event | None = None) -> int:
         async with self.services.db.reading() as tx:
             message = await self._message_for(tx, item)
         if message is None:
@@ -237,6 +290,10 @@ class OutboxWorker:
         now = self.clock()
         try:
             await check_wanted(message)
+            if handed is not None:
+                # Set with no await before the transport queues it: the waiting alert runs
+                # only once this task yields, after its message is in the sender's lane.
+                handed.set()
             message_id = await self.transport.deliver(message)
         except RetryLater as exc:
             delay = exc.retry_after if exc.retry_after is not None else backoff(item.attempts)
@@ -271,6 +328,8 @@ class OutboxWorker:
     async def _render(self, tx: Tx, item: OutboxItem) -> Outgoing | None:
         if item.kind == "mother_notice":
             return await self._mother_notice(tx, item)
+        if item.kind == crisis_reply.CRISIS_REPLY:
+            return await self._crisis_reply(tx, item)
         chat = self.services.staff_chats.resolve(item.chat_id) or self.services.staff_chat_id
         if chat is None:
             self._warn("staff_chat_not_configured", pending_item=item.id)
@@ -339,6 +398,21 @@ class OutboxWorker:
         )
         return Outgoing(mother.chat_id, text, priority=Priority.URGENT)
 
+    async def _crisis_reply(self, tx: Tx, item: OutboxItem) -> Outgoing | None:
+        """Her crisis reply, which the fast path did not confirm in time. Asked again before
+        each attempt: a fast path that gets through meanwhile marks it sent, and then this
+        copy is withdrawn rather than sent twice."""
+        if await mothers.by_id(tx, item.mother_id or 0) is None:
+            await alerts.mark_dead(tx, item.id, "mother erased")
+            return None
+        message = crisis_reply.message_of(item)
+
+        async def still_pending() -> bool:
+            async with self.services.db.reading() as reading:
+                return await alerts.item_status(reading, item.id) == "pending"
+
+        return replace(message, still_wanted=still_pending)
+
     async def _retry(self, item: OutboxItem, error: str, at: datetime) -> None:
         async with self.services.db.transaction() as tx:
             await alerts.mark_retry(tx, item.id, error, at)
@@ -346,7 +420,7 @@ class OutboxWorker:
     async def _follow(self, item: OutboxItem, old: int, new: int, now: datetime) -> None:
         """The group became a supergroup: everything for the old id goes to the new one now.
         Only staff chats are followed; a mother's chat is private and never moves."""
-        if item.kind == "mother_notice":
+        if item.kind in MOTHER_KINDS:
             await self._unexplained(item, f"private chat moved to {new}")
             return
         followed = await self.services.staff_chats.follow(self.services.db, old, new, now)
@@ -359,7 +433,7 @@ class OutboxWorker:
         self.wake()
 
     async def _unreachable(self, item: OutboxItem, error: str, now: datetime) -> None:
-        if item.kind == "mother_notice":
+        if item.kind in MOTHER_KINDS:  # she blocked the bot: nothing reaches her until /start
             async with self.services.db.transaction() as tx:
                 await alerts.mark_dead(tx, item.id, error)
             return

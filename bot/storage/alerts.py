@@ -119,7 +119,9 @@ async def enqueue(
     alert_id: int | None = None,
     mother_id: int | None = None,
     chat_id: int | None = None,
+    due: datetime | None = None,
 ) -> int:
+    """A pending row, due at ``due`` (now when not given)."""
     row = await tx.fetchone(
         "INSERT INTO outbox (alert_id, mother_id, kind, chat_id, priority, payload,"
         " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -130,7 +132,7 @@ async def enqueue(
             chat_id,
             priority,
             json.dumps(payload, ensure_ascii=False),
-            iso(now),
+            iso(due or now),
             iso(now),
         ),
     )
@@ -198,10 +200,27 @@ async def mark_dead(tx: Tx, item_id: int, error: str) -> None:
 
 
 async def mark_withdrawn(tx: Tx, item_id: int, reason: str) -> None:
-    """No longer wanted (a repeat of an alert staff acknowledged meanwhile): never sent."""
+    """No longer wanted (a repeat of an alert staff acknowledged meanwhile, a crisis reply
+    another path delivered): never sent. A row marked sent meanwhile stays sent."""
     await tx.execute(
-        "UPDATE outbox SET status = 'withdrawn', last_error = ? WHERE id = ?",
+        "UPDATE outbox SET status = 'withdrawn', last_error = ?"
+        " WHERE id = ? AND status = 'pending'",
         (reason[:200], item_id),
+    )
+
+
+async def item_status(tx: Tx, item_id: int) -> str | None:
+    row = await tx.fetchone("SELECT status FROM outbox WHERE id = ?", (item_id,))
+    return None if row is None else str(row[0])
+
+
+async def bring_forward(tx: Tx, kind: str, created_before: datetime, now: datetime) -> int:
+    """Pending ``kind`` rows written before ``created_before`` and due later than ``now``
+    become due now; returns how many."""
+    return await tx.execute(
+        "UPDATE outbox SET next_attempt_at = ? WHERE kind = ? AND status = 'pending'"
+        " AND created_at < ? AND next_attempt_at > ?",
+        (iso(now), kind, iso(created_before), iso(now)),
     )
 
 

@@ -104,7 +104,7 @@ async def run_chat(
             if not line.strip():
                 continue
             for reply in await runtime.conversation.handle(parse_line(line, transport, author)):
-                await runtime.sender.send(reply)
+                await runtime.send(reply)
             await runtime.worker.run_once()
     finally:
         await runtime.close()

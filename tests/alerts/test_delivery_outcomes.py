@@ -150,7 +150,9 @@ async def test_a_refused_text_is_sent_plain_then_bare_then_dead_and_counted(
     for _ in range(5):
         await worker.run_once()
     assert transport.attempts == 3  # the HTML version, the plain one, then without buttons
-    row = await services.db.fetchone("SELECT status, payload FROM outbox")
+    row = await services.db.fetchone(
+        "SELECT status, payload FROM outbox WHERE kind = 'staff_alert'"
+    )
     assert row is not None and row["status"] == "dead" and '"bare": true' in row["payload"]
     status = await asyncio.to_thread(collect, services.config, T0)
     assert status.dead_alerts == 1 and status.exit_code == EXIT_STUCK
@@ -179,7 +181,9 @@ async def test_an_unexpected_exception_never_leaves_the_loop_and_ends_dead(
     for minute in range(30):
         clock.now = T0 + timedelta(minutes=minute)
         assert await worker.run_once() == 0
-    row = await services.db.fetchone("SELECT status, attempts, last_error FROM outbox")
+    row = await services.db.fetchone(
+        "SELECT status, attempts, last_error FROM outbox WHERE kind = 'staff_alert'"
+    )
     assert row is not None and row["status"] == "dead" and row["attempts"] == 8
     assert row["last_error"] == "failed: KeyError"
 

@@ -13,6 +13,7 @@ from bot.conversation.messages import Author, Incoming, Outgoing
 from bot.conversation.service import Conversation
 from bot.delivery import DeliveryError, RetryLater, Unreachable
 from bot.priority import Priority
+from bot.safety import crisis_reply
 from bot.safety.alert_text import AlertRenderer
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
@@ -59,8 +60,18 @@ async def consented_mother(services: Services, sender: Author = MOTHER) -> None:
 
 
 async def crisis(services: Services, update_id: int | None = 1) -> list[Outgoing]:
+    """Her crisis message, its crisis reply delivered by the fast path as the runtime does
+    (``tests/alerts/test_crisis_reply.py`` covers the copy when it is not)."""
     incoming = Incoming(MOTHER, "text", text=CRISIS, update_id=update_id)
-    return await Conversation(services).handle(incoming, T0)
+    replies = await Conversation(services).handle(incoming, T0)
+    await fast_path_delivered(services, replies)
+    return replies
+
+
+async def fast_path_delivered(services: Services, replies: list[Outgoing]) -> None:
+    for reply in replies:
+        if reply.outbox_id is not None:
+            await crisis_reply.confirm(services.db, reply.outbox_id, None, T0)
 
 
 async def test_crisis_reply_first_then_alert_then_confirmation(services: Services) -> None:
@@ -132,6 +143,7 @@ async def test_no_staff_chat_no_claim_and_alert_waits(services: Services) -> Non
     await consented_mother(unconfigured)
     replies = await Conversation(unconfigured).handle(Incoming(MOTHER, "text", text=CRISIS), T0)
     assert "care team know" not in replies[0].text
+    await fast_path_delivered(unconfigured, replies)
     transport = FakeTransport()
     worker = OutboxWorker(unconfigured, transport, Clock(T0))
     assert await worker.run_once() == 0 and transport.delivered == []

@@ -126,3 +126,61 @@ async def test_kill_9_during_a_scheduled_send_then_the_prompt_arrives_once(
     await bot.kill_9()  # no time for a second copy to slip out after this one
     prompts = [m for m in her.messages if "How are you feeling today?" in (m.text or "")]
     assert len(prompts) == 1
+
+
+@pytest.mark.parametrize("fault", ["held", "429"])
+async def test_kill_9_before_telegram_took_the_crisis_reply_then_she_still_gets_it(
+    api: FakeBotApi, bot: Restartable, fault: str
+) -> None:
+    """The turn committed (the update counts as processed, never handled again), but her
+    crisis reply had not reached her: held in flight at Telegram, or held back by a long 429
+    in the sender's queue. After the restart the outbox sends its durable copy."""
+    await bot.start()
+    her = 4003
+    user = api.user(her, "Marta", language_code="en")
+    await at_name(user)
+    if fault == "held":
+        api.delay("sendMessage", 60, times=None, chat_id=her)
+    else:
+        api.inject_429("sendMessage", retry_after=60, times=None, chat_id=her)
+
+    def reply_stuck() -> bool:
+        calls = [c for c in api.calls_of("sendMessage") if c.chat_id == her]
+        return any(c.pending if fault == "held" else c.status == 429 for c in calls)
+
+    await user.send("I want to end my life")
+    await api.wait_for(reply_stuck, timeout=10)
+    await bot.kill_9()
+    api.clear_faults()
+    assert not [m for m in user.messages if "7333" in (m.text or "")]
+
+    restarted = len(api.calls_of("sendMessage"))
+    await bot.start()
+    await user.wait_for_text("7333", timeout=15)
+    alert = await api.wait_for(
+        lambda: next((m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "")), None),
+        timeout=15,
+    )
+    assert "I want to end my life" in (alert.text or "")
+    await user.wait_for_text("care team has your message", timeout=10)
+    await user.press("Continue")
+    await user.wait_for_text("call you", timeout=10)  # the paused question, as before
+    await bot.kill_9()  # no time for anything more to slip out
+    replies = [m for m in user.messages if "7333" in (m.text or "") and not m.edited]
+    assert 1 <= len(replies) <= 2
+    urgent = [m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "") and not m.edited]
+    assert 1 <= len(urgent) <= 2
+    alert_sent = _accepted_call(api, STAFF_CHAT, "URGENT")
+    if alert_sent >= restarted:  # both waited for the restart: her reply went first
+        assert _accepted_call(api, her, "7333") < alert_sent
+
+
+def _accepted_call(api: FakeBotApi, chat_id: int, text: str) -> int:
+    """Where the first accepted sendMessage to ``chat_id`` with ``text`` came among all the
+    calls of the method (in arrival order)."""
+    calls = api.calls_of("sendMessage")
+    return next(
+        i
+        for i, call in enumerate(calls)
+        if call.ok and call.chat_id == chat_id and text in str(call.params.get("text", ""))
+    )

@@ -16,6 +16,7 @@ from bot.conversation.service import Conversation
 from bot.safety.outbox import OutboxWorker
 from bot.services import Services
 from bot.storage import mothers
+from tests.alerts.test_outbox import fast_path_delivered
 from tests.fakeapi import FakeBotApi
 from tests.harness import BotProcess, onboard, process_env
 
@@ -93,7 +94,10 @@ async def test_stop_lets_the_outbox_attempt_in_progress_finish(services: Service
     async with services.db.transaction() as conn:
         mother = await mothers.create(conn, sender.chat_id, "en", utcnow())
         await mothers.update(conn, mother.id, utcnow(), consent="given")
-    await Conversation(services).handle(Incoming(sender, "text", text="I want to die", update_id=1))
+    replies = await Conversation(services).handle(
+        Incoming(sender, "text", text="I want to die", update_id=1)
+    )
+    await fast_path_delivered(services, replies)  # as the runtime's sender does
     transport = HeldTransport()
     stop = asyncio.Event()
     worker = asyncio.create_task(OutboxWorker(services, transport).run_forever(stop))
