@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.content import Content, pick
@@ -36,9 +36,13 @@ from bot.telegram.webhook import start_updates
 
 log = logging.getLogger("poruch.telegram")
 GIL_SWITCH_SECONDS = 0.0005
-# httpcore checks every pooled connection (a poll() each when idle) on every request, so PTB's
-# 256 would cost more than it gives: the sender's requests plus as many button answers.
-REQUEST_POOL_SIZE = 2 * MAX_IN_FLIGHT
+# Two HTTP pools: what the sender delivers (replies, prompts, staff alerts) has its own, as
+# many connections as it ever has requests in flight, so a burst of button answers can never
+# hold the connections an urgent alert needs. The application's pool serves the button answers
+# and the rest. httpcore checks every pooled connection (a poll() each when idle) on every
+# request, so neither is larger than it must be (PTB's 256 cost more than they gave).
+DELIVERY_POOL_SIZE = MAX_IN_FLIGHT
+ANSWER_POOL_SIZE = 8
 POOL_TIMEOUT_SECONDS = 10.0  # a burst of button answers waits for a connection, not fails
 
 
@@ -51,9 +55,11 @@ class TelegramBot:
         application: Application,
         codec: CallbackCodec,
         groups: GroupTracker,
+        delivery: Bot,
     ) -> None:
         self.runtime = runtime
         self.application = application
+        self.delivery = delivery  # the sender's own client (see DELIVERY_POOL_SIZE)
         self.codec = codec
         self.groups = groups
         track_groups(application, groups)
@@ -128,15 +134,23 @@ async def build_bot(services: Services) -> TelegramBot:
         .base_file_url(file_base)
         .request(
             heartbeat.request(
-                connection_pool_size=REQUEST_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS
+                connection_pool_size=ANSWER_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS
             )
         )
         .get_updates_request(heartbeat.request(connection_pool_size=1))
         .build()
     )
+    delivery = Bot(
+        config.token,
+        base_url=base,
+        base_file_url=file_base,
+        request=heartbeat.request(
+            connection_pool_size=DELIVERY_POOL_SIZE, pool_timeout=POOL_TIMEOUT_SECONDS
+        ),
+    )
     codec = CallbackCodec(await kv.get_or_create(services.db, SECRET_KEY, new_secret))
-    runtime = build_runtime(services, TelegramTransport(application.bot, codec))
-    return TelegramBot(runtime, application, codec, GroupTracker(services.db))
+    runtime = build_runtime(services, TelegramTransport(delivery, codec))
+    return TelegramBot(runtime, application, codec, GroupTracker(services.db), delivery)
 
 
 async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None:
@@ -153,7 +167,7 @@ async def run_bot(services: Services, stop: asyncio.Event | None = None) -> None
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     with _signals_set(stop):
         bot = await build_bot(services)
-        async with bot.application:
+        async with bot.application, bot.delivery:
             await bot.set_commands()
             await bot.application.start()
             updates = await start_updates(bot.application, bot.handle, services)

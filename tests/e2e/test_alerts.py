@@ -115,3 +115,26 @@ async def test_forged_staff_button_from_a_mother_changes_nothing(
         "SELECT action FROM audit_log WHERE action != 'delivered'"
     )
     assert audit == []
+
+
+async def test_held_button_answers_never_hold_the_connections_an_alert_needs(
+    running: InProcessBot, api: FakeBotApi
+) -> None:
+    """Telegram slow to answer sixteen button presses (a burst of stale presses) fills the
+    answers' connections; the crisis reply and the staff alert go through the sender's own
+    pool meanwhile, not after the answers come back."""
+    mother = await onboarded(api, 5010)
+    presser = await onboarded(api, 5011)
+    shown = presser.last_message
+    assert shown is not None
+    message_id = shown.message_id
+    before = len(api.calls_of("answerCallbackQuery"))
+    api.delay("answerCallbackQuery", 8, times=16)
+    for _ in range(16):
+        await presser.press_data(message_id, "stale")
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) >= before + 8)
+    await mother.send(CRISIS)
+    await mother.wait_for_text("7333", timeout=5)
+    await wait_alert(api, within=5)
+    held = api.calls_of("answerCallbackQuery")[before:]
+    assert held and all(call.status == 0 for call in held)  # not one answered yet
