@@ -43,7 +43,7 @@ def blind(path: Path) -> list[dict[str, Any]]:
 
 def test_a_match_names_category_entry_language_and_span(detector: CrisisDetector) -> None:
     match = detector.detect("honestly I just want to DIE!!!")
-    assert match == CrisisMatch("suicidal", "en-want-die", "en", "want to die")
+    assert match == CrisisMatch("suicidal", "en-want-die", "en", "want to DIE!!!")  # her words
     with pytest.raises(AttributeError):
         match.category = "psychosis"  # type: ignore[misc]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.safety.lexicon.examples import check_examples
 from bot.safety.lexicon.exclusions import Exclusions
-from bot.safety.lexicon.form import matching_form
-from bot.safety.lexicon.matcher import Matcher
+from bot.safety.lexicon.form import her_words, matching_form
+from bot.safety.lexicon.matcher import SPAN_LIMIT, Matcher
 from bot.safety.lexicon.model import CrisisMatch, Lexicon
 from bot.safety.lexicon.schema import load
 from bot.safety.normalize import cyrillic_readings, surzhyk_readings
@@ -59,18 +59,20 @@ class CrisisDetector:
 
         Best means the category listed first in the lexicon; among equals, the earliest in the
         text. Ukrainian or Russian typed in Latin letters ("ya ne hochu zhyty") is also read in
-        Cyrillic (:func:`cyrillic_readings`); a match there has the Cyrillic reading as its span.
+        Cyrillic (:func:`cyrillic_readings`). The span is her own words behind the match
+        (:func:`her_words`), as staff read it in the alert.
         """
         form = matching_form(text)
-        best = self.matcher.best(form)
+        best, searched = self.matcher.best(form), form
         for reading in cyrillic_readings(form) + surzhyk_readings(form):
             found = self.matcher.best(reading)
             if found is not None and (best is None or found[0] < best[0]):
-                best = found
+                best, searched = found, reading
         if best is None:
             return None
         _, entry, span = best
-        return CrisisMatch(entry.category, entry.id, entry.language, span)
+        shown = her_words(text, searched, span)[:SPAN_LIMIT]
+        return CrisisMatch(entry.category, entry.id, entry.language, shown)
 
     def judged_benign(self, text: str) -> bool:
         """Did an entry or rule match ``text`` only to be cancelled by an idiom or its ``unless``?
