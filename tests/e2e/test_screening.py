@@ -70,7 +70,9 @@ async def test_crisis_words_raise_one_urgent_alert(
     alert = await api.wait_for(
         lambda: next((m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "")), None)
     )
-    assert "Words that matched: «want to die" in (alert.text or "")
+    # Her words as she wrote them: the command keeps its slash and underscores.
+    shown = "/want_to_die" if way == "a command made of her words" else "want to die"
+    assert f"Words that matched: «{shown}" in (alert.text or "")
     assert "Nadiia" in (alert.text or "")
     await mother.wait_for_text("care team has your message")
     rows = await running.services.db.fetchall("SELECT priority FROM alerts")
