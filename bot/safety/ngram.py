@@ -39,13 +39,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
 # check is recorded in its header (batches 8, 9 and 10: 2026-12-04), never before.
-HELD_OUT_FROM = 12
+HELD_OUT_FROM = 13
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
 # Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer
-# ("half past seven", "yesterday-ish") are weak evidence, so the sum is scaled by the square
-# root of the n-grams counted plus this many (about eight words' worth).
-_SHRINK = 40
+# ("half past seven", "i dont know", «краще ніж вчора») are weak evidence, so the sum is scaled
+# by the square root of the n-grams counted plus this many (about thirty words' worth). Chosen
+# with the threshold by ``python -m bot.safety.ngram_cv``, which holds the short answers of the
+# tuning corpus out as a fold of their own: at 40 the model asked about one in six of them.
+SHRINK = 160.0
 
 
 def grams(text: str) -> set[str]:
@@ -64,6 +66,7 @@ def grams(text: str) -> set[str]:
 class NgramModel:
     prior: float
     weights: dict[str, float]
+    shrink: float = SHRINK
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> NgramModel:
@@ -72,10 +75,10 @@ class NgramModel:
 
     def score(self, text: str) -> float:
         """Log-odds of concern, scaled by the square root of the n-grams counted (plus
-        :data:`_SHRINK`), so a long message does not win by length alone, nor a short one by a
+        :attr:`shrink`), so a long message does not win by length alone, nor a short one by a
         few strong n-grams."""
         found = [self.weights[g] for g in grams(text) if g in self.weights]
-        return self.prior + sum(found) / math.sqrt(len(found) + _SHRINK)
+        return self.prior + sum(found) / math.sqrt(len(found) + self.shrink)
 
     def top_grams(self, text: str, count: int = 5) -> list[str]:
         """The n-grams of ``text`` that weighed most towards concern (shown to staff)."""

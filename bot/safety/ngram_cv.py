@@ -1,9 +1,11 @@
 """How the second opinion was chosen: cross-validation on the training data alone.
 
-Leave one blind batch out (1–11, every language of it at once), train each candidate on all the
-rest (the tuning corpora always among them), and score the batch left out. Pooling those
-out-of-fold scores, each candidate gets the threshold at which it would ask about at most 5 % of
-the tiered batches' everyday messages (the issue's aim), and is compared there: how many acute
+Leave one blind batch out (every language of it at once), train each candidate on all the rest
+(the tuning corpora always among them), and score the batch left out; the tuning corpora's short
+typed answers ("no", "half past seven", «не знаю») are left out the same way, as a fold of their
+own, since no blind batch holds many. Pooling those out-of-fold scores, each candidate gets the
+threshold at which it would ask about at most 5 % of the tiered batches' everyday messages (the
+issue's aim) and 2 % of the short answers, and is compared there: how many acute
 and distress messages it would ask about on its own, and — with the lexicons in front of it, as
 :func:`bot.conversation.free_text.screen` runs it — how many the bot would meet. The lexicons
 were tuned on these batches, so the combined figures flatter every candidate alike; the
@@ -30,19 +32,30 @@ QUESTION_AIM = 0.05
 # The shipped threshold's point: the aim is per batch of about fifty everyday messages, where a
 # pooled 0.05 would be passed about as often as not; 0.03 keeps a binomial standard error of margin.
 SHIPPED_AIM = 0.03
+SHORT = "short"  # the fold of the tuning corpora's short typed answers (category short_answer)
+# Short answers ("no", "half past seven") must never get the question: they are held to the
+# issue's strictest aim (an everyday alert, 0.02) rather than to the question's.
+SHORT_AIM = 0.02
 FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
 _BLIND = re.compile(r"blind batch(?:es)? (\d+)(?: and (\d+))?")
 Items = Sequence[tuple[str, str]]
 Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
 
 
-def naive_bayes(train: Items, test: Items) -> list[float]:
+def naive_bayes(train: Items, test: Items, shrink: float = ngram.SHRINK) -> list[float]:
     """The shipped model (bot/safety/ngram.py), trained as it is shipped."""
     trained = ngram.train([(text, label != "none") for text, label in train])
     prior, weights = trained["prior"], trained["weights"]
     assert isinstance(prior, float) and isinstance(weights, dict)
-    model = ngram.NgramModel(prior, weights)
+    model = ngram.NgramModel(prior, weights, shrink)
     return [model.score(text) for text, _ in test]
+
+
+def naive_bayes_shrink(shrink: float) -> Scorer:
+    def scores(train: Items, test: Items) -> list[float]:
+        return naive_bayes(train, test, shrink)
+
+    return scores
 
 
 def logistic(c: float, three_class: bool = True, words: bool = True, shrink: float = 0.0) -> Scorer:
@@ -55,6 +68,7 @@ def logistic(c: float, three_class: bool = True, words: bool = True, shrink: flo
 
 def candidates() -> dict[str, Scorer]:
     found: dict[str, Scorer] = {"naive Bayes (shipped)": naive_bayes}
+    found["naive Bayes, shrink 40 (shipped until round 12)"] = naive_bayes_shrink(40.0)
     for c in (4.0, 16.0, 64.0):
         found[f"logistic, two classes, C={c:g}"] = logistic(c, three_class=False)
     found["logistic, two classes, character n-grams only, C=16"] = logistic(
@@ -68,13 +82,17 @@ def candidates() -> dict[str, Scorer]:
 
 def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
     """The shipped model's training data (:func:`bot.safety.ngram.training_items`) by file,
-    each message labelled crisis, distress or none."""
+    each message labelled crisis, distress or none; a tuning file's short answers apart."""
     sources = [(path.stem, _labelled(path)) for path in sorted(CORPUS.glob("*.yaml"))]
     for path in sorted((CORPUS / "blind").glob("batch*_*.yaml")):
         if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM:
             sources.append((path.stem, _labelled(path)))
     for path in sorted((CORPUS / "tiers").glob("*.yaml")):
-        sources.append((f"tiers_{path.stem}", _labelled(path)))
+        items = yaml.safe_load(path.read_text("utf-8"))
+        pairs = list(zip(_labelled(path), items, strict=True))
+        short = [x for x, i in pairs if i.get("category") == "short_answer"]
+        sources.append((f"tiers_{path.stem}", [x for x, _ in pairs if x not in short]))
+        sources.append((f"{SHORT}_{path.stem}", short))
     return sources
 
 
@@ -98,13 +116,15 @@ class Scored:
 def out_of_fold(scorer: Scorer, lexicon_tiers: dict[str, str]) -> list[Scored]:
     """Each blind batch scored by a model trained without it, without the same texts in other
     files, and without the tuning sections written as paraphrases of it after its first check
-    (left in, they would flatter every candidate)."""
+    (left in, they would flatter every candidate); the short answers likewise."""
     sources = labelled_sources()
     batches = sorted({int(n.split("_")[0][5:]) for n, _ in sources if n.startswith("batch")})
     scored = []
-    for batch in batches:
-        left_out = [(n, i) for n, i in sources if n.split("_")[0] == f"batch{batch}"]
-        unseen = {text for _, i in left_out for text, _ in i} | paraphrases(batch)
+    for fold in [f"batch{batch}" for batch in batches] + [SHORT]:
+        left_out = [(n, i) for n, i in sources if n.split("_")[0] == fold]
+        unseen = {text for _, i in left_out for text, _ in i}
+        if fold != SHORT:
+            unseen |= paraphrases(int(fold.removeprefix("batch")))
         train = [
             item
             for n, i in sources
@@ -141,15 +161,24 @@ def paraphrases(batch: int) -> set[str]:
 
 
 def threshold(scored: list[Scored], aim: float) -> float:
-    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
-    would be asked about by the model alone."""
-    everyday = sorted((s.score for s in scored if _tiered(s) and s.label == "none"), reverse=True)
-    allowed = int(aim * len(everyday))
-    return math.nextafter(everyday[allowed], math.inf)
+    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages,
+    and at most :data:`SHORT_AIM` of the short answers, would be asked about by the model alone."""
+    everyday = [s.score for s in scored if _tiered(s) and s.label == "none"]
+    short = [s.score for s in scored if _short(s)]
+    return max(_lowest(everyday, aim), _lowest(short, SHORT_AIM) if short else -math.inf)
+
+
+def _lowest(scores: list[float], aim: float) -> float:
+    ranked = sorted(scores, reverse=True)
+    return math.nextafter(ranked[int(aim * len(ranked))], math.inf)
+
+
+def _short(s: Scored) -> bool:
+    return s.source.startswith(SHORT)
 
 
 def _tiered(s: Scored) -> bool:
-    return int(s.source.split("_")[0][5:]) >= 8
+    return not _short(s) and int(s.source.split("_")[0][5:]) >= 8
 
 
 def report(name: str, scored: list[Scored]) -> None:
@@ -166,10 +195,18 @@ def report(name: str, scored: list[Scored]) -> None:
 def _print_rates(scored: list[Scored], least: float) -> None:
     for language in ("en", "uk", "ru", ""):
         for tiered in (True, False):
-            group = [s for s in scored if s.source.endswith(language) and _tiered(s) == tiered]
+            group = [
+                s
+                for s in scored
+                if s.source.endswith(language) and not _short(s) and _tiered(s) == tiered
+            ]
             if group:
-                batches = "batches 8–11" if tiered else "batches 1–7 "
+                batches = f"batches 8–{HELD_OUT_FROM - 1}" if tiered else "batches 1–7 "
                 print(f"  {batches} {language or 'all'}: {_rates(group, least)}")
+        short = [s for s in scored if _short(s) and s.source.endswith(language)]
+        if short:
+            asked = sum(s.score >= least for s in short)
+            print(f"  short answers {language or 'all'}: model asks {asked}/{len(short)}")
 
 
 def _rates(group: list[Scored], least: float) -> str:

@@ -68,3 +68,21 @@ def test_short_typed_answers_are_not_asked_about(catalog: Catalog) -> None:
     assert {
         text: round(model.score(text), 2) for text in answers if model.score(text) >= least
     } == {}
+
+
+def test_no_short_answer_of_the_tuning_corpus_is_asked_about(catalog: Catalog) -> None:
+    """Every short typed answer the tuning corpus holds ("i dont know", «краще ніж вчора»):
+    trained on as everyday, yet a few strong n-grams once carried one over the threshold."""
+    model = catalog.second_opinion
+    assert model is not None
+    least = catalog.escalation.thresholds["second_opinion_score"]
+    answers = [
+        item["text"]
+        for path in sorted((CORPUS / "tiers").glob("*.yaml"))
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if item.get("category") == "short_answer"
+    ]
+    assert len(answers) >= 80
+    assert {
+        text: round(model.score(text), 2) for text in answers if model.score(text) >= least
+    } == {}
