@@ -66,7 +66,8 @@ def record_only(rows: list[Row]) -> None:
         number = row.figure.split(" ", 1)[0]
         fresh = table([row]).splitlines()[-1]
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        fresh = fresh.replace(f"| {row.note} |", f"| {row.note}; recorded {stamp} alone |")
+        recorded = f"{row.note}; recorded {stamp} alone" if row.note else f"recorded {stamp} alone"
+        fresh = fresh.replace(f"| {row.note} |", f"| {recorded} |")
         at = next((i for i, ln in enumerate(lines) if ln.startswith(f"| {number} ")), None)
         if at is None:
             at = next(i for i, ln in enumerate(lines) if ln == END)
