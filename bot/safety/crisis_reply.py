@@ -22,6 +22,7 @@ far better than none. Before consent nothing may be stored, so a stranger's cris
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.conversation.messages import Outgoing, message_from_json, message_to_json
@@ -53,12 +54,7 @@ async def keep(tx: Tx, mother_id: int, message: Outgoing, now: datetime) -> int:
 def message_of(item: OutboxItem) -> Outgoing:
     """The stored reply, as the fast path sent it (urgent, her chat, the same buttons)."""
     assert item.chat_id is not None
-    return Outgoing(
-        item.chat_id,
-        str(item.payload["text"]),
-        message_from_json(item.chat_id, item.payload).buttons,
-        priority=Priority.URGENT,
-    )
+    return replace(message_from_json(item.chat_id, item.payload), priority=Priority.URGENT)
 
 
 async def confirm(store: Store, item_id: int, message_id: int | None, now: datetime) -> None:
