@@ -1,6 +1,7 @@
 """A second opinion where the lexicons cannot generalise: a character n-gram model.
 
-Naive Bayes over the character 3–5-grams of each word (in the detector's matching form, and its
+Naive Bayes over the character 3–5-grams of each word, the words and the word pairs (in the
+detector's matching form, and its
 first Cyrillic reading when she typed Ukrainian or Russian in Latin letters), trained on the
 labelled corpus: crisis and distress messages against everyday ones. It is shipped as a small
 file of per-n-gram log-odds (``ngram_model.json``) and retrained with
@@ -35,6 +36,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -54,8 +56,8 @@ CONCERN_ENTRY, CRISIS_ENTRY = "ngram", "ngram_crisis"
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
-# check is recorded in its header (batches 8 to 13: 2026-12-04), never before.
-HELD_OUT_FROM = 14
+# check is recorded in its header (batches 8 to 15: 2026-12-04), never before.
+HELD_OUT_FROM = 16
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
 # Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer
@@ -67,14 +69,20 @@ SHRINK = 160.0
 
 
 def grams(text: str) -> set[str]:
-    """The character n-grams of each word, with ``<`` and ``>`` marking word edges."""
+    """The character n-grams of each word (``<`` and ``>`` mark its edges) and the words and
+    word pairs themselves (``[pills]``, ``[all my]``): n-grams reach case endings and typos,
+    words and pairs what they say together (measured: words and pairs raised the crisis
+    model's out-of-fold acute recall from 0.53 to 0.66 in English at the same alert rate)."""
     form = matching_form(text)
     found: set[str] = set()
     for reading in [form, *cyrillic_readings(form)[:1]]:
-        for word in set(reading.split()):  # a long message repeats its words: each once
+        words = reading.split()
+        for word in set(words):  # a long message repeats its words: each once
             padded = f"<{word}>"
             for size in _SIZES:
                 found.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+        found.update(f"[{word}]" for word in words)
+        found.update(f"[{a} {b}]" for a, b in pairwise(words))
     return found
 
 
@@ -115,18 +123,37 @@ class NgramModel:
 def training_items(crisis_only: bool = False) -> list[tuple[str, bool]]:
     """The crisis corpora, the blind batches before :data:`HELD_OUT_FROM` (crisis-only 1–7,
     tiered from 8 on) and the tier tuning files, each message labelled a concern (crisis or
-    distress) or, with ``crisis_only``, a crisis."""
-    paths = sorted(CORPUS.glob("*.yaml")) + sorted((CORPUS / "tiers").glob("*.yaml"))
-    paths += [
+    distress) or, with ``crisis_only``, a crisis — and then the near misses once more."""
+    paths = _near_miss_files() + [
         path
         for path in sorted((CORPUS / "blind").glob("batch*_*.yaml"))
         if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM
     ]
-    return [
+    items = [
         (i["text"], label(i) == "crisis" if crisis_only else label(i) != "none")
         for path in paths
         for i in yaml.safe_load(path.read_text("utf-8"))
     ]
+    return items + [(text, False) for text in near_misses()] if crisis_only else items
+
+
+def near_misses() -> list[str]:
+    """The everyday messages of the crisis corpora and the tier tuning files: written with the
+    lexicons to look like a crisis (knives hidden from the toddler, the routine written down
+    for grandma before a shift). The crisis model counts them twice: once, it alerted on 12
+    of the tuning files' 286 in-sample, and out of fold (blind batches 1–15) counting them
+    twice also raised its acute recall at the same everyday alert rate (en 0.69 → 0.71, uk
+    0.69 → 0.73)."""
+    return [
+        i["text"]
+        for path in _near_miss_files()
+        for i in yaml.safe_load(path.read_text("utf-8"))
+        if label(i) == "none"
+    ]
+
+
+def _near_miss_files() -> list[Path]:
+    return sorted(CORPUS.glob("*.yaml")) + sorted((CORPUS / "tiers").glob("*.yaml"))
 
 
 def label(item: dict[str, object]) -> str:

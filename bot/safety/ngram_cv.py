@@ -244,7 +244,7 @@ def lexicon_tiers() -> dict[str, str]:
     from bot.safety.ngram import ROOT
 
     catalog = load_catalog(Config(dialogs_dir=ROOT / "dialogs", content_dir=ROOT / "content"))
-    bare = replace(catalog, second_opinion=None)
+    bare = replace(catalog, second_opinion=None, urgent_opinion=None)
     tiers = {}
     for _, items in labelled_sources():
         for text, _ in items:
@@ -259,9 +259,11 @@ def lexicon_tiers() -> dict[str, str]:
 
 
 def crisis_naive_bayes(train: Items, test: Items) -> list[float]:
-    """The shipped crisis model, trained as it is shipped; a message too short for it to
-    alert on scores minus infinity."""
-    trained = ngram.train([(text, label == "crisis") for text, label in train])
+    """The shipped crisis model, trained as it is shipped (the near misses among the training
+    messages counted twice); a message too short for it to alert on scores minus infinity."""
+    near = set(ngram.near_misses())
+    items = [(text, label == "crisis") for text, label in train]
+    trained = ngram.train(items + [(text, False) for text, _ in train if text in near])
     weights = trained["weights"]
     assert isinstance(weights, dict)
     model = ngram.NgramModel(0.0, weights)
