@@ -23,10 +23,7 @@ from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
 TIERS_DIR = Path(__file__).parent / "corpus" / "tiers"
-# Paraphrases written after the shipped n-gram model was trained: measured like the tuning corpus,
-# kept out of corpus/tiers (which the model trains on) until the next retraining.
-PENDING_DIR = Path(__file__).parent / "corpus" / "tiers_pending"
-TUNING = sorted(TIERS_DIR.glob("*.yaml")) + sorted(PENDING_DIR.glob("*.yaml"))
+TUNING = sorted(TIERS_DIR.glob("*.yaml"))
 TIERED_BLIND = sorted(
     p for p in (CORPUS_DIR / "blind").glob("batch*_*.yaml") if "expect:" in p.read_text("utf-8")
 )
@@ -92,21 +89,13 @@ def meets_aims(counts: dict[str, int]) -> list[str]:
     return problems
 
 
-def tuning_group(path: Path) -> str:
-    return "tuning" if path.parent == TIERS_DIR else "tuning (not yet trained on)"
-
-
-@pytest.mark.parametrize("path", TUNING, ids=[f"{p.parent.name}/{p.stem}" for p in TUNING])
+@pytest.mark.parametrize("path", TUNING, ids=[p.stem for p in TUNING])
 def test_tier_tuning_corpus(
     catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
 ) -> None:
     counts, misses = measure(catalog, load(path))
-    record_tier_result(group=tuning_group(path), language=path.stem, counts=counts)
+    record_tier_result(group="tuning", language=path.stem, counts=counts)
     problems = meets_aims(counts)
-    if path.parent == PENDING_DIR:
-        # The n-gram model has not been trained on these: the questions it asks about their
-        # everyday messages are a held-out figure (printed above), not yet a tuning result.
-        problems = [problem for problem in problems if not problem.startswith("question")]
     assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
 
 
