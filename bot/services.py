@@ -51,7 +51,7 @@ class Detector(Protocol):
 class Scorer(Protocol):
     def score(self, text: str) -> float: ...
 
-    def top_grams(self, text: str, count: int = 5) -> list[str]: ...
+    def top_words(self, text: str, count: int = 3) -> list[str]: ...
 
 
 @dataclass
@@ -65,7 +65,10 @@ class Catalog:
     # The tiers below a crisis (bot/conversation/free_text.py): distress words, everyday topics.
     distress: Detector | None = None
     topics: Detector | None = None
-    second_opinion: Scorer | None = None  # the character n-gram model (bot/safety/ngram.py)
+    # The character n-gram models (bot/safety/ngram.py): concern (may ask the distress
+    # question) and crisis (may raise an urgent alert).
+    second_opinion: Scorer | None = None
+    urgent_opinion: Scorer | None = None
 
     @property
     def engine(self) -> Engine:
@@ -109,10 +112,10 @@ def validate_all(
     problems += check_free_text(content)
     if problems or escalation is None or detector is None:
         return None, problems
-    from bot.safety.ngram import MODEL_FILE, NgramModel
+    from bot.safety.ngram import CRISIS_MODEL_FILE, MODEL_FILE, NgramModel
 
-    model = NgramModel.load(MODEL_FILE)
-    return Catalog(content, flows, escalation, detector, distress, topic_lexicon, model), []
+    models = NgramModel.load(MODEL_FILE), NgramModel.load(CRISIS_MODEL_FILE)
+    return Catalog(content, flows, escalation, detector, distress, topic_lexicon, *models), []
 
 
 def _answer_values(flows: dict[str, Flow], rule: Rule) -> list[Any]:

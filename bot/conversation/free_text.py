@@ -35,12 +35,14 @@ from bot.conversation.learn import next_snippet
 from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
+from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY, URGENT_MIN_WORDS
 from bot.storage import dialog
 from bot.storage.dialog import StoredSession
 
 if TYPE_CHECKING:
-    from bot.services import Catalog
+    from bot.services import Catalog, Scorer
 
+SECOND_OPINION = "second_opinion"  # the category of a message only a model flagged
 FLOW = "distress"  # the pseudo-flow her distress answers are saved under
 ASKED, SEEN, SAFETY = "asked", "seen", "safety"
 SAFETY_VALUES = ("yes", "no", "talk")
@@ -68,33 +70,47 @@ class Screening:
 
 
 def screen(catalog: Catalog, text: str) -> Screening:
-    """Crisis first, then distress (its lexicon, then the n-gram model's second opinion), then
-    a topic; the first that matches decides."""
+    """The lexicons first (crisis, then distress); where neither matched, the crisis model's
+    second opinion (an urgent alert), then the concern model's (the distress question); then a
+    topic. The first that matches decides. Neither model overrules a lexicon that saw its words
+    and judged the use everyday ("dying for a nap")."""
     if not text or not text.strip():
         return Screening("none")
     for tier, detector in (("crisis", catalog.detector), ("distress", catalog.distress)):
         match = detector.detect(text) if detector is not None else None
         if match is not None:
-            return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
-    # Where the lexicons do not reach: the n-gram model may ask the question, never alert. It
-    # does not overrule them where their words matched but an idiom judged the use everyday.
-    model = catalog.second_opinion
-    least = catalog.escalation.thresholds.get("second_opinion_score")
-    if (
-        model is not None
-        and least is not None
-        and model.score(text) >= least
-        and not any(
-            detector is not None and detector.judged_benign(text)
-            for detector in (catalog.distress, catalog.detector)
-        )
-    ):
-        grams = ", ".join(model.top_grams(text))
-        return Screening("distress", "second_opinion", "ngram", grams)
+            return _matched(tier, match)
+    benign = any(
+        detector is not None and detector.judged_benign(text)
+        for detector in (catalog.distress, catalog.detector)
+    )
+    thresholds = catalog.escalation.thresholds
+    if not benign and len(text.split()) >= URGENT_MIN_WORDS:
+        least = thresholds.get("urgent_second_opinion_score")
+        words = _second_opinion(catalog.urgent_opinion, least, text)
+        if words is not None:
+            return Screening("crisis", SECOND_OPINION, CRISIS_ENTRY, words)
+    if not benign:
+        least = thresholds.get("second_opinion_score")
+        words = _second_opinion(catalog.second_opinion, least, text)
+        if words is not None:
+            return Screening("distress", SECOND_OPINION, CONCERN_ENTRY, words)
     match = catalog.topics.detect(text) if catalog.topics is not None else None
     if match is not None:
-        return Screening("topic", match.category, match.entry_id, getattr(match, "span", None))
+        return _matched("topic", match)
     return Screening("none")
+
+
+def _matched(tier: str, match: Any) -> Screening:
+    return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
+
+
+def _second_opinion(model: Scorer | None, least: float | None, text: str) -> str | None:
+    """Her words that weighed most (what staff read), when ``model`` scores ``text`` at or
+    above ``least`` (a threshold of content/escalation.yaml)."""
+    if model is None or least is None or model.score(text) < least:
+        return None
+    return ", ".join(model.top_words(text))
 
 
 def waits_for_text(turn: Turn, stored: StoredSession | None) -> bool:

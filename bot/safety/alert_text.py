@@ -18,6 +18,7 @@ from bot.content import Content, pick, render
 from bot.content.promises import CONTACT_TIME, Situation, contact_times
 from bot.conversation.messages import Button, ButtonRef
 from bot.safety.escalation import Escalation
+from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY
 from bot.storage import alerts, dialog, messages, mothers
 from bot.storage.alerts import Alert
 from bot.storage.tx import Tx
@@ -102,8 +103,10 @@ class AlertRenderer:
         if detail.get("message"):
             lines.append(self.t("fields.message", message=detail["message"]))
         if detail.get("matched"):
-            matched = f"{detail['matched']} [{detail.get('lexicon_entry', '')}]"
-            lines.append(self.t("fields.matched", matched=matched))
+            entry = detail.get("lexicon_entry", "")
+            matched = f"{detail['matched']} [{entry}]"
+            field = "fields.weighed" if entry in (CONCERN_ENTRY, CRISIS_ENTRY) else "fields.matched"
+            lines.append(self.t(field, matched=matched))
         if detail.get("score") is not None:
             lines.append(
                 self.t("fields.score", score=f"{detail['score']} ({detail.get('kind', '')})")

@@ -11,6 +11,13 @@ and distress messages it would ask about on its own, and — with the lexicons i
 were tuned on these batches, so the combined figures flatter every candidate alike; the
 candidates' own figures are the comparison. The held-out batches (:data:`HELD_OUT_FROM` on) are
 never read. Run: ``python -m bot.safety.ngram_cv`` (a few minutes).
+
+``python -m bot.safety.ngram_cv --urgent`` does the same for the crisis model (crisis against
+the rest), which may raise an urgent alert: its threshold is the lowest score at which at most
+:data:`URGENT_AIM` of the tiered batches' everyday messages, and of the crisis corpora's near
+misses (batches 1–7 and the tuning files' everyday messages, written to look like a crisis),
+would be alerted about — counting only messages of at least ``URGENT_MIN_WORDS`` words, the
+only ones it may alert on.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from bot.safety import ngram
-from bot.safety.ngram import CORPUS, HELD_OUT_FROM
+from bot.safety.ngram import CORPUS, HELD_OUT_FROM, URGENT_MIN_WORDS
 from bot.safety.ngram_train import fit, score
 
 QUESTION_AIM = 0.05
@@ -36,6 +43,9 @@ SHORT = "short"  # the fold of the tuning corpora's short typed answers (categor
 # Short answers ("no", "half past seven") must never get the question: they are held to the
 # issue's strictest aim (an everyday alert, 0.02) rather than to the question's.
 SHORT_AIM = 0.02
+# An urgent alert on an everyday message costs a nurse a call and frightens a mother: the issue
+# allows 0.02 per batch of about fifty; pooled out of fold, 0.01 keeps the margin.
+URGENT_AIM = 0.01
 FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
 _BLIND = re.compile(r"blind batch(?:es)? (\d+)(?: and (\d+))?")
 Items = Sequence[tuple[str, str]]
@@ -234,7 +244,7 @@ def lexicon_tiers() -> dict[str, str]:
     from bot.safety.ngram import ROOT
 
     catalog = load_catalog(Config(dialogs_dir=ROOT / "dialogs", content_dir=ROOT / "content"))
-    bare = replace(catalog, second_opinion=None)
+    bare = replace(catalog, second_opinion=None, urgent_opinion=None)
     tiers = {}
     for _, items in labelled_sources():
         for text, _ in items:
@@ -248,7 +258,49 @@ def lexicon_tiers() -> dict[str, str]:
     return tiers
 
 
-if __name__ == "__main__":
+def crisis_naive_bayes(train: Items, test: Items) -> list[float]:
+    """The shipped crisis model, trained as it is shipped (the near misses among the training
+    messages counted twice); a message too short for it to alert on scores minus infinity."""
+    near = set(ngram.near_misses())
+    items = [(text, label == "crisis") for text, label in train]
+    trained = ngram.train(items + [(text, False) for text, _ in train if text in near])
+    weights = trained["weights"]
+    assert isinstance(weights, dict)
+    model = ngram.NgramModel(0.0, weights)
+    return [
+        model.score(text) if len(text.split()) >= URGENT_MIN_WORDS else -math.inf
+        for text, _ in test
+    ]
+
+
+def report_urgent(scored: list[Scored]) -> None:
+    everyday = [s.score for s in scored if _tiered(s) and s.label == "none"]
+    near = [s.score for s in scored if not _tiered(s) and s.label == "none"]
+    chosen = max(_lowest(everyday, URGENT_AIM), _lowest(near, URGENT_AIM))
+    print(f"crisis model, everyday and near misses alerted ≤ {URGENT_AIM}: threshold {chosen:.3f}")
+    for least in [chosen, *FIXED]:
+        print(f"\nat {least:.3f}")
+        for language in ("en", "uk", "ru"):
+            for tiered, name in ((True, f"batches 8–{HELD_OUT_FROM - 1}"), (False, "the rest")):
+                group = [s for s in scored if s.source.endswith(language) and _tiered(s) == tiered]
+                parts = []
+                for label in ("crisis", "distress", "none"):
+                    items = [s for s in group if s.label == label]
+                    if items:
+                        alerted = sum(s.score >= least for s in items)
+                        missed = [s for s in items if s.lexicon != "crisis"]
+                        added = sum(s.score >= least for s in missed)
+                        parts.append(
+                            f"{label} alerted {alerted}/{len(items)} "
+                            f"(lexicon missed {len(missed)}, model alerts {added})"
+                        )
+                if parts:
+                    print(f"  {name} {language}: " + "; ".join(parts))
+
+
+if __name__ == "__main__" and "--urgent" in sys.argv:
+    report_urgent(out_of_fold(crisis_naive_bayes, lexicon_tiers()))
+elif __name__ == "__main__":
     tiers = lexicon_tiers()
     # Names to run, by words they contain (all by default); --at=T adds a threshold's figures.
     chosen = [a for a in sys.argv[1:] if not a.startswith("--")]

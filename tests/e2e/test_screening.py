@@ -15,6 +15,7 @@ from tests.conftest import STAFF_CHAT
 from tests.e2e.test_fault_matrix import seed_mother
 from tests.fakeapi import FakeBotApi, FakeUser
 from tests.harness import InProcessBot
+from tests.safety.test_ngram import ARRANGED
 
 CRISIS = "I want to die"
 
@@ -77,3 +78,27 @@ async def test_crisis_words_raise_one_urgent_alert(
     await mother.wait_for_text("care team has your message")
     rows = await running.services.db.fetchall("SELECT priority FROM alerts")
     assert [r["priority"] for r in rows] == ["urgent"]
+
+
+async def test_a_crisis_in_words_no_lexicon_holds_is_raised_by_the_model(
+    running: InProcessBot, api: FakeBotApi
+) -> None:
+    """Arrangements for the baby as if she will be gone, in words the crisis lexicon does not
+    hold: the crisis model's second opinion gives her the crisis reply first, then an urgent
+    alert whose reason says a model raised it and which of her words weighed most."""
+    assert running.services is not None
+    await seed_mother(running.services, 7602, "Nadiia")
+    mother = api.user(7602, "Nadiia", language_code="en")
+    await mother.send(ARRANGED)
+    reply = await mother.wait_for_text("7333")
+    assert "letting the clinic's care team know" in (reply.text or "")
+    alert = await api.wait_for(
+        lambda: next((m for m in api.sent_to(STAFF_CHAT) if "URGENT" in (m.text or "")), None)
+    )
+    text = alert.text or ""
+    assert "[crisis_model]" in text and "Nadiia" in text
+    assert f"«{ARRANGED}»" in text  # her message, whole
+    weighed = text.split("weighed most with the model: «", 1)[1].split(" [ngram_crisis]»", 1)[0]
+    assert weighed and all(word in ARRANGED for word in weighed.split(", "))
+    rows = await running.services.db.fetchall("SELECT priority, rule FROM alerts")
+    assert [(r["priority"], r["rule"]) for r in rows] == [("urgent", "crisis_model")]

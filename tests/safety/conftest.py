@@ -126,11 +126,13 @@ def _tier_table(terminalreporter: pytest.TerminalReporter, rows: list[dict[str, 
     )
     terminalreporter.write_line("first checks, before any tuning on each batch (from the files):")
     terminalreporter.write_line(
-        "(rows 'n-gram': the second opinion alone — held out unless marked 'trained on';"
-        " its acute/distress columns count messages it would ask about, it never alerts)"
+        "(rows 'n-gram': the concern model alone — held out unless marked 'trained on';"
+        " its acute/distress columns count messages it would ask about, it never alerts;"
+        " rows 'crisis model': the crisis model alone, its columns count messages it would"
+        " alert on (four words or more), the everyday ones in the alert column)"
     )
     for row in ordered:
-        if row["group"].startswith("batch") and "n-gram" not in row["group"]:
+        if row["group"].startswith("batch") and " " not in row["group"]:
             first = row.get("first_check") or "not recorded"
             terminalreporter.write_line(f"  {row['group']} {row['language']}: {first}")
 

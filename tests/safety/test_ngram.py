@@ -10,7 +10,17 @@ from pathlib import Path
 import yaml
 
 from bot.conversation.free_text import screen
-from bot.safety.ngram import CORPUS, HELD_OUT_FROM, MODEL_FILE, NgramModel, train, training_items
+from bot.safety.ngram import (
+    CORPUS,
+    CRISIS_ENTRY,
+    CRISIS_MODEL_FILE,
+    HELD_OUT_FROM,
+    MODEL_FILE,
+    URGENT_MIN_WORDS,
+    NgramModel,
+    train,
+    training_items,
+)
 from bot.services import Catalog
 from tests.safety.test_detector import first_check
 from tests.safety.test_tiers import TIERED_BLIND
@@ -86,3 +96,79 @@ def test_no_short_answer_of_the_tuning_corpus_is_asked_about(catalog: Catalog) -
     assert {
         text: round(model.score(text), 2) for text in answers if model.score(text) >= least
     } == {}
+
+
+# ── The crisis model: may raise an urgent alert where no lexicon words matched ──────────────
+
+# Arranging the baby's care as if she will be gone, in words no lexicon entry holds (batch 7).
+ARRANGED = "sorted out who will take the baby and gave my sister all my passwords. i'm ready now"
+
+
+def test_the_shipped_crisis_model_is_what_the_corpus_trains() -> None:
+    shipped = json.loads(CRISIS_MODEL_FILE.read_text(encoding="utf-8"))
+    expected = train(training_items(crisis_only=True), ("crisis", "the rest"))
+    assert expected == shipped, "retrain: python -m bot.safety.ngram"
+
+
+def test_the_crisis_model_raises_the_crisis_tier_and_shows_her_words(catalog: Catalog) -> None:
+    assert catalog.detector.detect(ARRANGED) is None and catalog.distress is not None
+    assert catalog.distress.detect(ARRANGED) is None
+    found = screen(catalog, ARRANGED)
+    assert (found.tier, found.category, found.entry_id) == (
+        "crisis",
+        "second_opinion",
+        CRISIS_ENTRY,
+    )
+    words = (found.span or "").split(", ")
+    assert words and all(word in ARRANGED for word in words)  # her words, not n-grams
+
+
+def test_a_few_words_are_never_an_urgent_alert_by_the_model(catalog: Catalog) -> None:
+    """Every message of under four words in every corpus: the model's alert is for messages
+    with enough words to weigh («краще ніж вчора» once scored as a crisis out of fold)."""
+    model = catalog.urgent_opinion
+    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert model is not None and model.score("краще ніж вчора") > -10
+    texts = {
+        item["text"]
+        for path in CORPUS.rglob("*.yaml")
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if len(item["text"].split()) < URGENT_MIN_WORDS
+    }
+    assert len(texts) >= 150
+    strong = {t for t in texts if model.score(t) >= least}
+    assert strong, "no short message scores high: this test would show nothing"
+    assert {t for t in strong if screen(catalog, t).entry_id == CRISIS_ENTRY} == set()
+
+
+def test_the_crisis_model_does_not_overrule_an_idiom_the_lexicon_judged_everyday(
+    catalog: Catalog,
+) -> None:
+    text = "I've decided this is the last bottle before bed, she'll be with her dad tonight"
+    model = catalog.urgent_opinion
+    assert model is not None
+    assert model.score(text) >= catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert catalog.detector.detect(text) is None and catalog.detector.judged_benign(text)
+    assert screen(catalog, text).tier not in ("crisis", "distress")
+
+
+def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
+    catalog: Catalog,
+) -> None:
+    """Written with the lexicons to look like a crisis (knives hidden from the toddler, sitting
+    in the car in the garage), and trained on as the rest: held to the issue's aim for alerts,
+    0.02 (the held-out figures are the blind batches' rows 'crisis model' in the summary)."""
+    model = catalog.urgent_opinion
+    assert model is not None
+    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
+    everyday = [
+        item["text"]
+        for path in sorted((CORPUS / "tiers").glob("*.yaml"))
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if item["expect"] == "none" and len(item["text"].split()) >= URGENT_MIN_WORDS
+    ]
+    alerted = [
+        t for t in everyday if model.score(t) >= least and screen(catalog, t).tier == "crisis"
+    ]
+    assert len(everyday) >= 250
+    assert len(alerted) <= 0.02 * len(everyday), alerted

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from bot.conversation.free_text import screen
-from bot.safety.ngram import HELD_OUT_FROM
+from bot.safety.ngram import HELD_OUT_FROM, URGENT_MIN_WORDS
 from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
@@ -128,26 +128,57 @@ def test_tiered_blind_batch(
 def test_second_opinion_alone_on_held_out_batches(
     catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
 ) -> None:
-    """The n-gram model's own figures on each tiered batch: held out for batches numbered
+    """The concern model's own figures on each tiered batch: held out for batches numbered
     HELD_OUT_FROM or later (see bot/safety/ngram.py), trained on for the earlier ones (rows
     marked "trained on"). "acute" and "distress" count messages it would have asked about; it
     never alerts."""
     model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
     assert model is not None
+    counts = _alone(path, lambda text: model.score(text) >= least, "question")
+    record_tier_result(group=_model_row(path, "n-gram"), language=_language(path), counts=counts)
+    assert rates(counts)["question"] <= AIMS["question"]
+
+
+@pytest.mark.parametrize("path", TIERED_BLIND, ids=[p.stem for p in TIERED_BLIND])
+def test_crisis_model_alone_on_held_out_batches(
+    catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
+) -> None:
+    """The crisis model's own figures, held out as above: "acute" and "distress" count the
+    messages it would alert on (four words or more), everyday ones are counted as alerts; on a
+    batch it trained on they are held to the issue's aim for alerts."""
+    model = catalog.urgent_opinion
+    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert model is not None
+
+    def alerts(text: str) -> bool:
+        return len(text.split()) >= URGENT_MIN_WORDS and model.score(text) >= least
+
+    counts = _alone(path, alerts, "alert")
+    row = _model_row(path, "crisis model")
+    record_tier_result(group=row, language=_language(path), counts=counts)
+    if "trained on" in row:  # a held-out batch is measured, never failed
+        assert rates(counts)["alert"] <= AIMS["alert"]
+
+
+def _alone(path: Path, flags: Callable[[str], bool], everyday: str) -> dict[str, int]:
     counts = dict.fromkeys(("acute", "acute_met", "distress", "distress_met"), 0)
     counts.update(everyday=0, question=0, alert=0)
+    met = {"acute": "acute_met", "distress": "distress_met", "everyday": everyday}
     for item in load(path):
-        flagged = model.score(item["text"]) >= least
         key = {"crisis": "acute", "distress": "distress", "none": "everyday"}[item["expect"]]
         counts[key] += 1
-        counts[{"acute": "acute_met", "distress": "distress_met", "everyday": "question"}[key]] += (
-            flagged
-        )
-    group, language = path.stem.split("_", 1)
+        counts[met[key]] += flags(item["text"])
+    return counts
+
+
+def _model_row(path: Path, model: str) -> str:
+    group = path.stem.split("_", 1)[0]
     seen = int(group.removeprefix("batch")) < HELD_OUT_FROM
-    label = f"{group} n-gram{' (trained on)' if seen else ''}"
-    record_tier_result(group=label, language=language, counts=counts)
-    assert rates(counts)["question"] <= AIMS["question"]
+    return f"{group} {model}{' (trained on)' if seen else ''}"
+
+
+def _language(path: Path) -> str:
+    return path.stem.split("_", 1)[1]
 
 
 def test_near_miss_everyday_messages_are_rarely_asked(
