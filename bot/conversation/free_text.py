@@ -35,7 +35,7 @@ from bot.conversation.learn import next_snippet
 from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
-from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY, URGENT_MIN_WORDS
+from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY, acts_on
 from bot.storage import dialog
 from bot.storage.dialog import StoredSession
 
@@ -84,13 +84,12 @@ def screen(catalog: Catalog, text: str) -> Screening:
         detector is not None and detector.judged_benign(text)
         for detector in (catalog.distress, catalog.detector)
     )
-    thresholds = catalog.escalation.thresholds
-    if not benign and len(text.split()) >= URGENT_MIN_WORDS:
+    if not benign and acts_on(text):
+        thresholds = catalog.escalation.thresholds
         least = thresholds.get("urgent_second_opinion_score")
         words = _second_opinion(catalog.urgent_opinion, least, text)
         if words is not None:
             return Screening("crisis", SECOND_OPINION, CRISIS_ENTRY, words)
-    if not benign:
         least = thresholds.get("second_opinion_score")
         words = _second_opinion(catalog.second_opinion, least, text)
         if words is not None:

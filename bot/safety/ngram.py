@@ -1,8 +1,8 @@
 """A second opinion where the lexicons cannot generalise: a character n-gram model.
 
 Naive Bayes over the character 3–5-grams of each word, the words and the word pairs (in the
-detector's matching form, and its
-first Cyrillic reading when she typed Ukrainian or Russian in Latin letters), trained on the
+detector's matching form, and its first Cyrillic reading when she typed Ukrainian or Russian in
+Latin letters), trained on the
 labelled corpus: crisis and distress messages against everyday ones. It is shipped as a small
 file of per-n-gram log-odds (``ngram_model.json``) and retrained with
 ``python -m bot.safety.ngram``.
@@ -13,12 +13,11 @@ or above ``second_opinion_score`` (content/escalation.yaml) gets the distress ti
 acknowledgement and the direct safety question; only her answer can make that urgent. The
 *crisis* model (crisis against distress and everyday, ``ngram_crisis.json``) is the one that may
 raise an urgent alert without lexicon words: at or above ``urgent_second_opinion_score``, a
-threshold set far higher (everyday messages alerted about 1 % of the time out of fold), and only
-for a message of at least :data:`URGENT_MIN_WORDS` words. Either way staff see the words of her
-message that weighed most (:meth:`NgramModel.top_words`), so an alert stays explainable. The
-lexicons generalise poorly to wordings they were not written for (acute recall 0.57–0.58 on
-blind batch 13 before tuning on it): that is where the crisis model is meant to help.
-Held-out figures: the
+threshold at which everyday messages are alerted about 1 % of the time out of fold. Neither acts
+on a message of fewer than :data:`MIN_WORDS` words. Either way staff see the words of her message
+that weighed most (:meth:`NgramModel.top_words`), so an alert stays explainable. The lexicons
+generalise poorly to wordings they were not written for (acute recall 0.57–0.58 on blind batch
+13 before tuning on it): that is where the crisis model is meant to help. Held-out figures: the
 training data never includes a blind batch numbered :data:`HELD_OUT_FROM` or later, so a new
 batch is measured before the model has seen it; once a batch's first check is recorded it is
 trained on (batches 8, 9 and 10 since 2026-12-04). ``tests/safety/test_tiers.py`` prints what the
@@ -46,18 +45,28 @@ from bot.safety.normalize import cyrillic_readings
 
 MODEL_FILE = Path(__file__).with_name("ngram_model.json")
 CRISIS_MODEL_FILE = Path(__file__).with_name("ngram_crisis.json")
-# The crisis model never raises an alert on fewer words than this: two or three words are too
-# little evidence for a model ("краще ніж вчора" scored as a crisis out of fold), and the short
-# explicit ones ("pills in hand", «хочу вмерти») are the lexicon's. About 1 % of the blind
-# batches' crisis messages are shorter.
-URGENT_MIN_WORDS = 4
+# Neither model acts on fewer words than this: two or three words are too little evidence for a
+# model («краще ніж вчора» once scored as a crisis out of fold), and the short explicit ones
+# ("pills in hand", «хочу вмерти», "not coping") are the lexicons'. About 1 % of the blind
+# batches' crisis and distress messages are shorter. Measured: with the short typed answers
+# ("no", "half past seven") out of its reach, the concern model's threshold, which they had
+# held at 1.7, fell to 0.88 at the same everyday rate, and out of fold it asks about en 0.84,
+# uk 0.69 of the distress messages instead of 0.72, 0.50.
+MIN_WORDS = 4
+
+
+def acts_on(text: str) -> bool:
+    """Whether a model may act on ``text`` at all (see :data:`MIN_WORDS`)."""
+    return len(text.split()) >= MIN_WORDS
+
+
 # The "lexicon entry" of a message only a model flagged (shown to staff beside her words)
 CONCERN_ENTRY, CRISIS_ENTRY = "ngram", "ngram_crisis"
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
-# check is recorded in its header (batches 8 to 15: 2026-12-04), never before.
-HELD_OUT_FROM = 16
+# check is recorded in its header (batches 8 to 19: 2026-12-04), never before.
+HELD_OUT_FROM = 20
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
 # Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer

@@ -14,10 +14,12 @@ never read. Run: ``python -m bot.safety.ngram_cv`` (a few minutes).
 
 ``python -m bot.safety.ngram_cv --urgent`` does the same for the crisis model (crisis against
 the rest), which may raise an urgent alert: its threshold is the lowest score at which at most
-:data:`URGENT_AIM` of the tiered batches' everyday messages, and of the crisis corpora's near
-misses (batches 1–7 and the tuning files' everyday messages, written to look like a crisis),
-would be alerted about — counting only messages of at least ``URGENT_MIN_WORDS`` words, the
-only ones it may alert on.
+:data:`URGENT_AIM` of the tiered batches' everyday messages (both languages pooled: held to
+1 % in each, it alerted no less often on the blind batches' everyday messages, where the
+lexicons' alerts outnumber the model's, and missed 2–3 % more of their acute messages), and
+of the crisis corpora's near misses (batches 1–7 and the tuning files' everyday messages,
+written to look like a crisis), would be alerted about — counting only messages of at least
+``MIN_WORDS`` words, the only ones it may act on.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from bot.safety import ngram
-from bot.safety.ngram import CORPUS, HELD_OUT_FROM, URGENT_MIN_WORDS
+from bot.safety.ngram import CORPUS, HELD_OUT_FROM
 from bot.safety.ngram_train import fit, score
 
 QUESTION_AIM = 0.05
@@ -58,7 +60,7 @@ def naive_bayes(train: Items, test: Items, shrink: float = ngram.SHRINK) -> list
     prior, weights = trained["prior"], trained["weights"]
     assert isinstance(prior, float) and isinstance(weights, dict)
     model = ngram.NgramModel(prior, weights, shrink)
-    return [model.score(text) for text, _ in test]
+    return [model.score(text) if ngram.acts_on(text) else -math.inf for text, _ in test]
 
 
 def naive_bayes_shrink(shrink: float) -> Scorer:
@@ -171,11 +173,28 @@ def paraphrases(batch: int) -> set[str]:
 
 
 def threshold(scored: list[Scored], aim: float) -> float:
-    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages,
-    and at most :data:`SHORT_AIM` of the short answers, would be asked about by the model alone."""
-    everyday = [s.score for s in scored if _tiered(s) and s.label == "none"]
+    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
+    in each language, and at most :data:`SHORT_AIM` of the short answers, would be asked about
+    by the model alone (the aim is per batch and language: pooled, one language can be above)."""
     short = [s.score for s in scored if _short(s)]
-    return max(_lowest(everyday, aim), _lowest(short, SHORT_AIM) if short else -math.inf)
+    return max(_per_language(scored, aim), _lowest(short, SHORT_AIM) if short else -math.inf)
+
+
+def _per_language(scored: list[Scored], aim: float) -> float:
+    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
+    of each language would be flagged."""
+    return max(
+        _lowest([s.score for s in scored if _tiered(s) and s.label == "none" and lang(s)], aim)
+        for lang in (_english, _ukrainian)
+    )
+
+
+def _english(s: Scored) -> bool:
+    return s.source.endswith("_en")
+
+
+def _ukrainian(s: Scored) -> bool:
+    return s.source.endswith("_uk")
 
 
 def _lowest(scores: list[float], aim: float) -> float:
@@ -267,10 +286,7 @@ def crisis_naive_bayes(train: Items, test: Items) -> list[float]:
     weights = trained["weights"]
     assert isinstance(weights, dict)
     model = ngram.NgramModel(0.0, weights)
-    return [
-        model.score(text) if len(text.split()) >= URGENT_MIN_WORDS else -math.inf
-        for text, _ in test
-    ]
+    return [model.score(text) if ngram.acts_on(text) else -math.inf for text, _ in test]
 
 
 def report_urgent(scored: list[Scored]) -> None:

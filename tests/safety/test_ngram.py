@@ -11,12 +11,13 @@ import yaml
 
 from bot.conversation.free_text import screen
 from bot.safety.ngram import (
+    CONCERN_ENTRY,
     CORPUS,
     CRISIS_ENTRY,
     CRISIS_MODEL_FILE,
     HELD_OUT_FROM,
+    MIN_WORDS,
     MODEL_FILE,
-    URGENT_MIN_WORDS,
     NgramModel,
     train,
     training_items,
@@ -67,25 +68,17 @@ def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
 
 
 def test_short_typed_answers_are_not_asked_about(catalog: Catalog) -> None:
-    """Answers typed at the bot's own questions, and a lonely line the corpus labels everyday
-    ("my husband helps but i still feel alone"), stay below the threshold. A learned candidate
-    that beat this model on the blind batches asked about every one of them (see
-    bot/safety/ngram_train.py): the corpus has almost no short everyday messages."""
-    model = catalog.second_opinion
-    assert model is not None
-    least = catalog.escalation.thresholds["second_opinion_score"]
+    """Answers typed at the bot's own questions and a lonely line the corpus labels everyday
+    are never flagged by a model: under four words out of its reach, the rest below the
+    threshold. A learned candidate that beat this model on the blind batches once asked about
+    every one of them (see bot/safety/ngram_train.py)."""
     answers = ["no", "not sure", "half past seven", "7:45", "I just feel so alone", "не знаю"]
-    assert {
-        text: round(model.score(text), 2) for text in answers if model.score(text) >= least
-    } == {}
+    assert {text for text in answers if by_a_model(catalog, text)} == set()
 
 
 def test_no_short_answer_of_the_tuning_corpus_is_asked_about(catalog: Catalog) -> None:
-    """Every short typed answer the tuning corpus holds ("i dont know", «краще ніж вчора»):
-    trained on as everyday, yet a few strong n-grams once carried one over the threshold."""
-    model = catalog.second_opinion
-    assert model is not None
-    least = catalog.escalation.thresholds["second_opinion_score"]
+    """Every short typed answer the tuning corpus holds ("i dont know", «краще ніж вчора»): a
+    few strong n-grams once carried one over the threshold, before a model needed four words."""
     answers = [
         item["text"]
         for path in sorted((CORPUS / "tiers").glob("*.yaml"))
@@ -93,9 +86,28 @@ def test_no_short_answer_of_the_tuning_corpus_is_asked_about(catalog: Catalog) -
         if item.get("category") == "short_answer"
     ]
     assert len(answers) >= 80
-    assert {
-        text: round(model.score(text), 2) for text in answers if model.score(text) >= least
-    } == {}
+    assert {text for text in answers if by_a_model(catalog, text)} == set()
+
+
+def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
+    """«краще ніж вчора» and "i dont know" score above the concern threshold, and every
+    message of under four words in every corpus is out of both models' reach."""
+    model = catalog.second_opinion
+    assert model is not None
+    least = catalog.escalation.thresholds["second_opinion_score"]
+    assert model.score("i dont know") >= least  # else this test would show nothing
+    texts = {
+        item["text"]
+        for path in CORPUS.rglob("*.yaml")
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        if len(item["text"].split()) < MIN_WORDS
+    }
+    assert len(texts) >= 150
+    assert {text for text in texts if by_a_model(catalog, text)} == set()
+
+
+def by_a_model(catalog: Catalog, text: str) -> bool:
+    return screen(catalog, text).entry_id in (CONCERN_ENTRY, CRISIS_ENTRY)
 
 
 # ── The crisis model: may raise an urgent alert where no lexicon words matched ──────────────
@@ -123,24 +135,6 @@ def test_the_crisis_model_raises_the_crisis_tier_and_shows_her_words(catalog: Ca
     assert words and all(word in ARRANGED for word in words)  # her words, not n-grams
 
 
-def test_a_few_words_are_never_an_urgent_alert_by_the_model(catalog: Catalog) -> None:
-    """Every message of under four words in every corpus: the model's alert is for messages
-    with enough words to weigh («краще ніж вчора» once scored as a crisis out of fold)."""
-    model = catalog.urgent_opinion
-    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
-    assert model is not None and model.score("краще ніж вчора") > -10
-    texts = {
-        item["text"]
-        for path in CORPUS.rglob("*.yaml")
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
-        if len(item["text"].split()) < URGENT_MIN_WORDS
-    }
-    assert len(texts) >= 150
-    strong = {t for t in texts if model.score(t) >= least}
-    assert strong, "no short message scores high: this test would show nothing"
-    assert {t for t in strong if screen(catalog, t).entry_id == CRISIS_ENTRY} == set()
-
-
 def test_the_crisis_model_does_not_overrule_an_idiom_the_lexicon_judged_everyday(
     catalog: Catalog,
 ) -> None:
@@ -165,7 +159,7 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
         item["text"]
         for path in sorted((CORPUS / "tiers").glob("*.yaml"))
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))
-        if item["expect"] == "none" and len(item["text"].split()) >= URGENT_MIN_WORDS
+        if item["expect"] == "none" and len(item["text"].split()) >= MIN_WORDS
     ]
     alerted = [
         t for t in everyday if model.score(t) >= least and screen(catalog, t).tier == "crisis"

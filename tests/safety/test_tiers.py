@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from bot.conversation.free_text import screen
-from bot.safety.ngram import HELD_OUT_FROM, URGENT_MIN_WORDS
+from bot.safety.ngram import HELD_OUT_FROM, acts_on
 from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
@@ -134,7 +134,7 @@ def test_second_opinion_alone_on_held_out_batches(
     never alerts."""
     model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
     assert model is not None
-    counts = _alone(path, lambda text: model.score(text) >= least, "question")
+    counts = _alone(path, lambda text: acts_on(text) and model.score(text) >= least, "question")
     record_tier_result(group=_model_row(path, "n-gram"), language=_language(path), counts=counts)
     assert rates(counts)["question"] <= AIMS["question"]
 
@@ -151,7 +151,7 @@ def test_crisis_model_alone_on_held_out_batches(
     assert model is not None
 
     def alerts(text: str) -> bool:
-        return len(text.split()) >= URGENT_MIN_WORDS and model.score(text) >= least
+        return acts_on(text) and model.score(text) >= least
 
     counts = _alone(path, alerts, "alert")
     row = _model_row(path, "crisis model")
