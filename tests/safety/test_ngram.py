@@ -166,3 +166,16 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
     ]
     assert len(everyday) >= 250
     assert len(alerted) <= 0.02 * len(everyday), alerted
+
+
+def test_an_idiom_alone_keeps_the_models_from_acting(catalog: Catalog) -> None:
+    """A letter for the daughter to open when she comes of age: no crisis entry reaches it, the
+    crisis model scores it as a crisis (letters are how many goodbyes read), and the lexicon
+    holds it as an idiom, an everyday wording — which the models do not overrule."""
+    text = "пишу листа доньці, щоб відкрила на повноліття. що туди написати?"
+    model = catalog.urgent_opinion
+    assert model is not None
+    assert model.score(text) >= catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert catalog.detector.detect(text) is None
+    assert catalog.detector.judged_benign(text)
+    assert screen(catalog, text).tier not in ("crisis", "distress")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from bot.conversation.free_text import screen
-from bot.safety.ngram import HELD_OUT_FROM, acts_on
+from bot.safety.ngram import CRISIS_ENTRY, HELD_OUT_FROM, acts_on
 from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
@@ -144,8 +144,9 @@ def test_crisis_model_alone_on_held_out_batches(
     catalog: Catalog, record_tier_result: Callable[..., Any], path: Path
 ) -> None:
     """The crisis model's own figures, held out as above: "acute" and "distress" count the
-    messages it would alert on (four words or more), everyday ones are counted as alerts; on a
-    batch it trained on they are held to the issue's aim for alerts."""
+    messages it would alert on (four words or more), everyday ones are counted as alerts. On a
+    batch it trained on, the alerts it raises in the bot — where no lexicon matched and none
+    judged the wording everyday — are held to the issue's aim for alerts."""
     model = catalog.urgent_opinion
     least = catalog.escalation.thresholds["urgent_second_opinion_score"]
     assert model is not None
@@ -157,7 +158,9 @@ def test_crisis_model_alone_on_held_out_batches(
     row = _model_row(path, "crisis model")
     record_tier_result(group=row, language=_language(path), counts=counts)
     if "trained on" in row:  # a held-out batch is measured, never failed
-        assert rates(counts)["alert"] <= AIMS["alert"]
+        everyday = [item["text"] for item in load(path) if item["expect"] == "none"]
+        raised = [t for t in everyday if screen(catalog, t).entry_id == CRISIS_ENTRY]
+        assert len(raised) <= AIMS["alert"] * len(everyday), raised
 
 
 def _alone(path: Path, flags: Callable[[str], bool], everyday: str) -> dict[str, int]:

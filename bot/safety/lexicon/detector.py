@@ -75,15 +75,18 @@ class CrisisDetector:
         return CrisisMatch(entry.category, entry.id, entry.language, shown)
 
     def judged_benign(self, text: str) -> bool:
-        """Did an entry or rule match ``text`` only to be cancelled by an idiom or its ``unless``?
+        """Did the lexicon judge ``text`` everyday: an entry or rule that matched only to be
+        cancelled by an idiom or its ``unless``, or an idiom alone?
 
         Call it where :meth:`detect` found nothing: then any match here was cancelled, i.e. the
         lexicon saw its words and judged this use of them everyday ("dying to sleep", "I can't do
-        this anymore, the nappies leak"). The n-gram second opinion does not overrule that.
+        this anymore, the nappies leak"); an idiom names an everyday wording even where no entry
+        reached it («пишу листа доньці, щоб відкрила на повноліття», which the crisis model had
+        alerted on). The n-gram second opinions do not overrule that.
         """
         form = matching_form(text)
         return any(
-            self.matcher.raw_match(reading)
+            self.matcher.raw_match(reading) or self.matcher.idiom_in(reading)
             for reading in [form, *cyrillic_readings(form), *surzhyk_readings(form)]
         )
 

@@ -21,6 +21,10 @@ class Exclusions:
         self.regexes = [compiled.regex for _, compiled in patterns]
         self.any = re.compile(" (?:" + "|".join(f"(?:{p})(?!\\w)" for p, _ in patterns) + ")")
 
+    def occur_in(self, form: str) -> bool:
+        """Does any phrase occur anywhere in ``form`` (which starts with a space)?"""
+        return self.any.search(form) is not None
+
     def cancels(self, form: str, start: int, end: int) -> bool:
         """Does a phrase run through ``form[start:end]``'s end? ``form`` starts with a space."""
         pos = max(0, form.rfind(" ", 0, max(1, start - self._WINDOW)))

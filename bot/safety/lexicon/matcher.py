@@ -66,6 +66,10 @@ class Matcher:
         rank, start, end, entry = best
         return rank, entry, words.form[start:end][:SPAN_LIMIT]
 
+    def idiom_in(self, form: str) -> bool:
+        """Does any idiom (a wording the lexicon names everyday) occur in ``form``?"""
+        return self._idioms is not None and self._idioms.occur_in(" " + form)
+
     def raw_match(self, form: str) -> bool:
         """Does any entry or rule match, whether or not an idiom or ``unless`` cancels it?"""
         words = Words(" " + form)
