@@ -40,7 +40,7 @@ from bot.storage import dialog
 from bot.storage.dialog import StoredSession
 
 if TYPE_CHECKING:
-    from bot.services import Catalog, Scorer
+    from bot.services import Catalog
 
 SECOND_OPINION = "second_opinion"  # the category of a message only a model flagged
 FLOW = "distress"  # the pseudo-flow her distress answers are saved under
@@ -80,20 +80,19 @@ def screen(catalog: Catalog, text: str) -> Screening:
         match = detector.detect(text) if detector is not None else None
         if match is not None:
             return _matched(tier, match)
-    benign = any(
-        detector is not None and detector.judged_benign(text)
-        for detector in (catalog.distress, catalog.detector)
-    )
-    if not benign and acts_on(text):
+    if acts_on(text):
         thresholds = catalog.escalation.thresholds
-        least = thresholds.get("urgent_second_opinion_score")
-        words = _second_opinion(catalog.urgent_opinion, least, text)
-        if words is not None:
-            return Screening("crisis", SECOND_OPINION, CRISIS_ENTRY, words)
-        least = thresholds.get("second_opinion_score")
-        words = _second_opinion(catalog.second_opinion, least, text)
-        if words is not None:
-            return Screening("distress", SECOND_OPINION, CONCERN_ENTRY, words)
+        opinions = (
+            ("crisis", catalog.urgent_opinion, "urgent_second_opinion_score", CRISIS_ENTRY),
+            ("distress", catalog.second_opinion, "second_opinion_score", CONCERN_ENTRY),
+        )
+        for tier, model, threshold, entry in opinions:
+            least = thresholds.get(threshold)
+            if model is None or least is None or model.score(text) < least:
+                continue
+            if _judged_benign(catalog, text):  # asked only now: it costs a lexicon pass
+                break
+            return Screening(tier, SECOND_OPINION, entry, ", ".join(model.top_words(text)))
     match = catalog.topics.detect(text) if catalog.topics is not None else None
     if match is not None:
         return _matched("topic", match)
@@ -104,12 +103,11 @@ def _matched(tier: str, match: Any) -> Screening:
     return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
 
 
-def _second_opinion(model: Scorer | None, least: float | None, text: str) -> str | None:
-    """Her words that weighed most (what staff read), when ``model`` scores ``text`` at or
-    above ``least`` (a threshold of content/escalation.yaml)."""
-    if model is None or least is None or model.score(text) < least:
-        return None
-    return ", ".join(model.top_words(text))
+def _judged_benign(catalog: Catalog, text: str) -> bool:
+    return any(
+        detector is not None and detector.judged_benign(text)
+        for detector in (catalog.distress, catalog.detector)
+    )
 
 
 def waits_for_text(turn: Turn, stored: StoredSession | None) -> bool:
