@@ -49,7 +49,7 @@ SHORT_AIM = 0.02
 # allows 0.02 per batch of about fifty; pooled out of fold, 0.01 keeps the margin.
 URGENT_AIM = 0.01
 FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
-_BLIND = re.compile(r"blind batch(?:es)? (\d+)(?: and (\d+))?")
+_BLIND = re.compile(r"blind batch(?:es)? (\d+)(?:(?: and |[–-])(\d+))?")
 Items = Sequence[tuple[str, str]]
 Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
 
@@ -155,8 +155,9 @@ def out_of_fold(scorer: Scorer, lexicon_tiers: dict[str, str]) -> list[Scored]:
 
 def paraphrases(batch: int) -> set[str]:
     """The tuning corpora's texts in sections headed as written after (or for) that blind
-    batch ("after blind batch 9's first check", "with blind batches 4 and 5"); a section
-    heading with a rule line (``# ──``) and no such note ends one."""
+    batch ("after blind batch 9's first check", "with blind batches 4 and 5", "after blind
+    batches 15–19's first checks"); a section heading with a rule line (``# ──``) and no such
+    note ends one."""
     found: set[str] = set()
     for path in sorted(CORPUS.glob("*.yaml")) + sorted((CORPUS / "tiers").glob("*.yaml")):
         tagged: set[int] = set()
@@ -164,12 +165,22 @@ def paraphrases(batch: int) -> set[str]:
             if line.startswith("#"):
                 numbers = _BLIND.search(line)
                 if numbers:
-                    tagged = {int(n) for n in numbers.groups() if n}
+                    tagged = _named(numbers)
                 elif line.startswith("# ──"):
                     tagged = set()
             elif batch in tagged and line.startswith("- {text:"):
                 found.add(yaml.safe_load(line)[0]["text"])
     return found
+
+
+def _named(numbers: re.Match[str]) -> set[int]:
+    """The batches a heading names: one, two ("4 and 5") or a range ("15–19")."""
+    first, last = numbers.groups()
+    if last is None:
+        return {int(first)}
+    if " and " in numbers.group(0):
+        return {int(first), int(last)}
+    return set(range(int(first), int(last) + 1))
 
 
 def threshold(scored: list[Scored], aim: float) -> float:

@@ -179,3 +179,14 @@ def test_an_idiom_alone_keeps_the_models_from_acting(catalog: Catalog) -> None:
     assert catalog.detector.detect(text) is None
     assert catalog.detector.judged_benign(text)
     assert screen(catalog, text).tier not in ("crisis", "distress")
+
+
+def test_cross_validation_leaves_out_the_paraphrases_written_after_each_batch_of_a_range() -> None:
+    """A tuning section "after blind batches 15–19's first checks" paraphrases all five: left in
+    while batch 17 is scored, it would flatter every candidate on 17."""
+    from bot.safety.ngram_cv import paraphrases
+
+    round_9 = paraphrases(15) - paraphrases(14)
+    assert round_9
+    assert all(round_9 <= paraphrases(batch) for batch in (16, 17, 18, 19))
+    assert not round_9 & paraphrases(20)
