@@ -35,7 +35,7 @@ from bot.conversation.learn import next_snippet
 from bot.conversation.menu import menu_ref
 from bot.conversation.messages import Button, ButtonRef, Outgoing, one_per_row
 from bot.conversation.turn import Turn
-from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY, acts_on
+from bot.safety.ngram import CONCERN_ENTRY, CRISIS_ENTRY, acts_on, in_cyrillic
 from bot.storage import dialog
 from bot.storage.dialog import StoredSession
 
@@ -84,7 +84,7 @@ def screen(catalog: Catalog, text: str) -> Screening:
         thresholds = catalog.escalation.thresholds
         opinions = (
             ("crisis", catalog.urgent_opinion, "urgent_second_opinion_score", CRISIS_ENTRY),
-            ("distress", catalog.second_opinion, "second_opinion_score", CONCERN_ENTRY),
+            ("distress", catalog.second_opinion, _concern_threshold(text), CONCERN_ENTRY),
         )
         for tier, model, threshold, entry in opinions:
             least = thresholds.get(threshold)
@@ -97,6 +97,11 @@ def screen(catalog: Catalog, text: str) -> Screening:
     if match is not None:
         return _matched("topic", match)
     return Screening("none")
+
+
+def _concern_threshold(text: str) -> str:
+    """The concern model's threshold for her language (see :func:`bot.safety.ngram.in_cyrillic`)."""
+    return "second_opinion_score_uk" if in_cyrillic(text) else "second_opinion_score"
 
 
 def _matched(tier: str, match: Any) -> Screening:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -43,6 +44,7 @@ import yaml
 from bot.safety.lexicon import matching_form
 from bot.safety.normalize import cyrillic_readings
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 MODEL_FILE = Path(__file__).with_name("ngram_model.json")
 CRISIS_MODEL_FILE = Path(__file__).with_name("ngram_crisis.json")
 # Neither model acts on fewer words than this: two or three words are too little evidence for a
@@ -53,6 +55,17 @@ CRISIS_MODEL_FILE = Path(__file__).with_name("ngram_crisis.json")
 # held at 1.7, fell to 0.88 at the same everyday rate, and out of fold it asks about en 0.84,
 # uk 0.69 of the distress messages instead of 0.72, 0.50.
 MIN_WORDS = 4
+
+
+def in_cyrillic(text: str) -> bool:
+    """Whether she wrote Ukrainian or Russian: mostly Cyrillic letters, or Latin ones that read
+    as Ukrainian or Russian ("ne mozhu bilshe"). The concern model's threshold depends on it
+    (``second_opinion_score_uk``): its scores run lower on those languages, so at one threshold
+    it asked about 3 % of English everyday messages out of fold but 1 % of Ukrainian ones, and
+    met less Ukrainian distress than it could have at the same rate."""
+    form = matching_form(text)
+    letters = sum(ch.isalpha() for ch in form)
+    return 2 * len(_CYRILLIC.findall(form)) > letters or bool(cyrillic_readings(form))
 
 
 def acts_on(text: str) -> bool:

@@ -48,7 +48,12 @@ SHORT_AIM = 0.02
 # An urgent alert on an everyday message costs a nurse a call and frightens a mother: the issue
 # allows 0.02 per batch of about fifty; pooled out of fold, 0.01 keeps the margin.
 URGENT_AIM = 0.01
-FIXED = [float(a.removeprefix("--at=")) for a in sys.argv[1:] if a.startswith("--at=")]
+# --at=T (both scripts) or --at=T,U (Latin, Cyrillic) adds a threshold's figures
+FIXED = [
+    [float(t) for t in a.removeprefix("--at=").split(",")]
+    for a in sys.argv[1:]
+    if a.startswith("--at=")
+]
 _BLIND = re.compile(r"blind batch(?:es)? (\d+)(?:(?: and |[–-])(\d+))?")
 Items = Sequence[tuple[str, str]]
 Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
@@ -123,6 +128,7 @@ class Scored:
     label: str
     score: float
     lexicon: str  # the lexicons' tier for it: crisis | distress | judged_benign | none
+    cyrillic: bool = False  # written in Ukrainian or Russian (ngram.in_cyrillic)
 
 
 def out_of_fold(scorer: Scorer, lexicon_tiers: dict[str, str]) -> list[Scored]:
@@ -147,7 +153,7 @@ def out_of_fold(scorer: Scorer, lexicon_tiers: dict[str, str]) -> list[Scored]:
         test = [(n, item) for n, i in left_out for item in i]
         scores = scorer(train, [item for _, item in test])
         scored += [
-            Scored(n, label, s, lexicon_tiers[text])
+            Scored(n, label, s, lexicon_tiers[text], ngram.in_cyrillic(text))
             for (n, (text, label)), s in zip(test, scores, strict=True)
         ]
     return scored
@@ -183,29 +189,36 @@ def _named(numbers: re.Match[str]) -> set[int]:
     return set(range(int(first), int(last) + 1))
 
 
-def threshold(scored: list[Scored], aim: float) -> float:
-    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
-    in each language, and at most :data:`SHORT_AIM` of the short answers, would be asked about
-    by the model alone (the aim is per batch and language: pooled, one language can be above)."""
+@dataclass(frozen=True)
+class Cut:
+    """The concern model's thresholds: one for text in Latin letters, one for Ukrainian or
+    Russian (Cyrillic, or Latin letters that read as them). Its scores run lower on the latter
+    (fewer Ukrainian n-grams weigh towards concern), so one threshold for both would ask about
+    3 % of English everyday messages but only 1 % of Ukrainian ones, and miss Ukrainian distress
+    it could have met at the same rate."""
+
+    latin: float
+    cyrillic: float
+
+    def asks(self, s: Scored) -> bool:
+        return s.score >= (self.cyrillic if s.cyrillic else self.latin)
+
+    def __str__(self) -> str:
+        return f"{self.latin:.3f} (Latin), {self.cyrillic:.3f} (Cyrillic)"
+
+
+def threshold(scored: list[Scored], aim: float) -> Cut:
+    """For each script, the lowest threshold at which at most ``aim`` of the tiered batches'
+    everyday messages written in it, and at most :data:`SHORT_AIM` of the short answers, would
+    be asked about by the model alone."""
     short = [s.score for s in scored if _short(s)]
-    return max(_per_language(scored, aim), _lowest(short, SHORT_AIM) if short else -math.inf)
-
-
-def _per_language(scored: list[Scored], aim: float) -> float:
-    """The lowest threshold at which at most ``aim`` of the tiered batches' everyday messages
-    of each language would be flagged."""
-    return max(
-        _lowest([s.score for s in scored if _tiered(s) and s.label == "none" and lang(s)], aim)
-        for lang in (_english, _ukrainian)
+    floor = _lowest(short, SHORT_AIM) if short else -math.inf
+    everyday = [s for s in scored if _tiered(s) and s.label == "none"]
+    latin, cyrillic = (
+        max(floor, _lowest([s.score for s in everyday if s.cyrillic == script], aim))
+        for script in (False, True)
     )
-
-
-def _english(s: Scored) -> bool:
-    return s.source.endswith("_en")
-
-
-def _ukrainian(s: Scored) -> bool:
-    return s.source.endswith("_uk")
+    return Cut(latin, cyrillic)
 
 
 def _lowest(scores: list[float], aim: float) -> float:
@@ -225,14 +238,15 @@ def report(name: str, scored: list[Scored]) -> None:
     """At the aim (candidates compared there) and at :data:`SHIPPED_AIM`."""
     for aim in (QUESTION_AIM, SHIPPED_AIM):
         least = threshold(scored, aim)
-        print(f"\n{name}, everyday question ≤ {aim:.2f} out of fold: threshold {least:.3f}")
+        print(f"\n{name}, everyday question ≤ {aim:.2f} out of fold: thresholds {least}")
         _print_rates(scored, least)
-    for least in FIXED:
-        print(f"\n{name}, at threshold {least:g}")
+    for fixed in FIXED:
+        least = Cut(fixed[0], fixed[-1])
+        print(f"\n{name}, at thresholds {least}")
         _print_rates(scored, least)
 
 
-def _print_rates(scored: list[Scored], least: float) -> None:
+def _print_rates(scored: list[Scored], least: Cut) -> None:
     for language in ("en", "uk", "ru", ""):
         for tiered in (True, False):
             group = [
@@ -245,13 +259,12 @@ def _print_rates(scored: list[Scored], least: float) -> None:
                 print(f"  {batches} {language or 'all'}: {_rates(group, least)}")
         short = [s for s in scored if _short(s) and s.source.endswith(language)]
         if short:
-            asked = sum(s.score >= least for s in short)
+            asked = sum(map(least.asks, short))
             print(f"  short answers {language or 'all'}: model asks {asked}/{len(short)}")
 
 
-def _rates(group: list[Scored], least: float) -> str:
-    def asked(s: Scored) -> bool:
-        return s.score >= least
+def _rates(group: list[Scored], least: Cut) -> str:
+    asked = least.asks
 
     def met(s: Scored) -> bool:  # the bot: a lexicon tier, or the model where none matched
         return s.lexicon in ("crisis", "distress") or (s.lexicon == "none" and asked(s))
@@ -305,7 +318,7 @@ def report_urgent(scored: list[Scored]) -> None:
     near = [s.score for s in scored if not _tiered(s) and s.label == "none"]
     chosen = max(_lowest(everyday, URGENT_AIM), _lowest(near, URGENT_AIM))
     print(f"crisis model, everyday and near misses alerted ≤ {URGENT_AIM}: threshold {chosen:.3f}")
-    for least in [chosen, *FIXED]:
+    for least in [chosen, *(fixed[0] for fixed in FIXED)]:
         print(f"\nat {least:.3f}")
         for language in ("en", "uk", "ru"):
             for tiered, name in ((True, f"batches 8–{HELD_OUT_FROM - 1}"), (False, "the rest")):

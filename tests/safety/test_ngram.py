@@ -5,6 +5,7 @@ reason for an alert by itself."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from bot.safety.ngram import (
     MIN_WORDS,
     MODEL_FILE,
     NgramModel,
+    in_cyrillic,
     train,
     training_items,
 )
@@ -190,3 +192,24 @@ def test_cross_validation_leaves_out_the_paraphrases_written_after_each_batch_of
     assert round_9
     assert all(round_9 <= paraphrases(batch) for batch in (16, 17, 18, 19))
     assert not round_9 & paraphrases(20)
+
+
+def test_the_concern_threshold_is_the_one_for_the_language_she_wrote_in(catalog: Catalog) -> None:
+    """Ukrainian or Russian (in Cyrillic or in Latin letters) meets ``second_opinion_score_uk``,
+    English ``second_opinion_score``: each language's everyday messages are asked about at the
+    same rate although the model scores them on different scales."""
+    model = catalog.second_opinion
+    assert model is not None
+    quiet = replace(catalog, urgent_opinion=None)
+    for text in ("втомилась і все якось не так", "vtomylas i vse yakos ne tak"):
+        score = model.score(text)
+        for uk, en, asked in ((score, score + 1, True), (score + 0.01, score - 1, False)):
+            thresholds = {"second_opinion_score": en, "second_opinion_score_uk": uk}
+            escalation = replace(
+                catalog.escalation, thresholds={**catalog.escalation.thresholds, **thresholds}
+            )
+            screening = screen(replace(quiet, escalation=escalation), text)
+            assert (screening.entry_id == CONCERN_ENTRY) is asked, (text, uk)
+    english = "tired and everything feels a bit off"
+    assert not in_cyrillic(english)
+    assert in_cyrillic("мне плохо, okay?") and in_cyrillic("ya ne mozhu bilshe tak")
