@@ -82,12 +82,13 @@ def screen(catalog: Catalog, text: str) -> Screening:
             return _matched(tier, match)
     if acts_on(text):
         thresholds = catalog.escalation.thresholds
+        suffix = _language_suffix(text)
         opinions = (
             ("crisis", catalog.urgent_opinion, "urgent_second_opinion_score", CRISIS_ENTRY),
-            ("distress", catalog.second_opinion, _concern_threshold(text), CONCERN_ENTRY),
+            ("distress", catalog.second_opinion, "second_opinion_score", CONCERN_ENTRY),
         )
         for tier, model, threshold, entry in opinions:
-            least = thresholds.get(threshold)
+            least = thresholds.get(threshold + suffix)
             if model is None or least is None or model.score(text) < least:
                 continue
             if _judged_benign(catalog, text):  # asked only now: it costs a lexicon pass
@@ -99,9 +100,16 @@ def screen(catalog: Catalog, text: str) -> Screening:
     return Screening("none")
 
 
-def _concern_threshold(text: str) -> str:
-    """The concern model's threshold for her language (see :func:`bot.safety.ngram.in_cyrillic`)."""
-    return "second_opinion_score_uk" if in_cyrillic(text) else "second_opinion_score"
+def model_threshold(catalog: Catalog, name: str, text: str) -> float | None:
+    """A model's threshold for the language ``text`` is written in: ``name`` for English,
+    ``name_uk`` for Ukrainian or Russian (Cyrillic, or Latin letters that read as them). The
+    models score the two on different scales, so each language has the thresholds at which
+    its own everyday messages are flagged equally rarely (bot/safety/ngram_cv.py)."""
+    return catalog.escalation.thresholds.get(name + _language_suffix(text))
+
+
+def _language_suffix(text: str) -> str:
+    return "_uk" if in_cyrillic(text) else ""
 
 
 def _matched(tier: str, match: Any) -> Screening:

@@ -78,8 +78,8 @@ CONCERN_ENTRY, CRISIS_ENTRY = "ngram", "ngram_crisis"
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "safety" / "corpus"
 # Blind batches numbered from here on are never trained on. Raise it only after a batch's first
-# check is recorded in its header (batches 8 to 23: 2026-12-04), never before.
-HELD_OUT_FROM = 24
+# check is recorded in its header (batches 8 to 23: 2026-12-04; 24 to 41: 2026-12-05), never before.
+HELD_OUT_FROM = 42
 _SIZES = (3, 4, 5)
 _MIN_COUNT = 2  # n-grams seen fewer times in the training data are left out of the file
 # Evidence a message's n-grams must outweigh: a few strong n-grams in a short typed answer

@@ -14,12 +14,13 @@ never read. Run: ``python -m bot.safety.ngram_cv`` (a few minutes).
 
 ``python -m bot.safety.ngram_cv --urgent`` does the same for the crisis model (crisis against
 the rest), which may raise an urgent alert: its threshold is the lowest score at which at most
-:data:`URGENT_AIM` of the tiered batches' everyday messages (both languages pooled: held to
-1 % in each, it alerted no less often on the blind batches' everyday messages, where the
-lexicons' alerts outnumber the model's, and missed 2–3 % more of their acute messages), and
-of the crisis corpora's near misses (batches 1–7 and the tuning files' everyday messages,
-written to look like a crisis), would be alerted about — counting only messages of at least
-``MIN_WORDS`` words, the only ones it may act on.
+:data:`URGENT_AIM` of the tiered batches' everyday messages and of the crisis corpora's near
+misses (batches 1–7 and the tuning files' everyday messages, written to look like a crisis)
+would be alerted about — counting only messages of at least ``MIN_WORDS`` words, the only ones
+it may act on — one threshold for each script, as for the question (:class:`Cut`). Pooled over
+both (round 17, batches 1–41 out of fold) it alerted on 1.1 % of the Ukrainian everyday
+messages and 0.4 % of the English ones; one per script holds each to 1 % and moves about a
+point of acute recall from Ukrainian (0.961 → 0.950) to English (0.949 → 0.958).
 """
 
 from __future__ import annotations
@@ -191,11 +192,11 @@ def _named(numbers: re.Match[str]) -> set[int]:
 
 @dataclass(frozen=True)
 class Cut:
-    """The concern model's thresholds: one for text in Latin letters, one for Ukrainian or
-    Russian (Cyrillic, or Latin letters that read as them). Its scores run lower on the latter
-    (fewer Ukrainian n-grams weigh towards concern), so one threshold for both would ask about
-    3 % of English everyday messages but only 1 % of Ukrainian ones, and miss Ukrainian distress
-    it could have met at the same rate."""
+    """A model's thresholds: one for text in Latin letters, one for Ukrainian or Russian
+    (Cyrillic, or Latin letters that read as them). The models score the two on different
+    scales (the concern model lower on Ukrainian: at one threshold it asked about 3 % of the
+    English everyday messages but 1 % of the Ukrainian ones, and missed Ukrainian distress it
+    could have met at the same rate), so each language is held to the same everyday rate."""
 
     latin: float
     cyrillic: float
@@ -314,12 +315,12 @@ def crisis_naive_bayes(train: Items, test: Items) -> list[float]:
 
 
 def report_urgent(scored: list[Scored]) -> None:
-    everyday = [s.score for s in scored if _tiered(s) and s.label == "none"]
-    near = [s.score for s in scored if not _tiered(s) and s.label == "none"]
-    chosen = max(_lowest(everyday, URGENT_AIM), _lowest(near, URGENT_AIM))
-    print(f"crisis model, everyday and near misses alerted ≤ {URGENT_AIM}: threshold {chosen:.3f}")
-    for least in [chosen, *(fixed[0] for fixed in FIXED)]:
-        print(f"\nat {least:.3f}")
+    """The lowest thresholds at which at most :data:`URGENT_AIM` of each script's tiered
+    everyday messages, and of its near misses, would be alerted about; the figures there."""
+    chosen = Cut(*(_urgent_threshold(scored, script) for script in (False, True)))
+    print(f"crisis model, everyday and near misses alerted ≤ {URGENT_AIM}: thresholds {chosen}")
+    for least in [chosen, *(Cut(fixed[0], fixed[-1]) for fixed in FIXED)]:
+        print(f"\nat {least}")
         for language in ("en", "uk", "ru"):
             for tiered, name in ((True, f"batches 8–{HELD_OUT_FROM - 1}"), (False, "the rest")):
                 group = [s for s in scored if s.source.endswith(language) and _tiered(s) == tiered]
@@ -327,15 +328,29 @@ def report_urgent(scored: list[Scored]) -> None:
                 for label in ("crisis", "distress", "none"):
                     items = [s for s in group if s.label == label]
                     if items:
-                        alerted = sum(s.score >= least for s in items)
+                        alerted = sum(map(least.asks, items))
                         missed = [s for s in items if s.lexicon != "crisis"]
-                        added = sum(s.score >= least for s in missed)
+                        added = sum(map(least.asks, missed))
                         parts.append(
                             f"{label} alerted {alerted}/{len(items)} "
                             f"(lexicon missed {len(missed)}, model alerts {added})"
                         )
                 if parts:
                     print(f"  {name} {language}: " + "; ".join(parts))
+
+
+def _urgent_threshold(scored: list[Scored], cyrillic: bool) -> float:
+    return max(
+        _lowest(
+            [
+                s.score
+                for s in scored
+                if s.label == "none" and s.cyrillic == cyrillic and _tiered(s) == tiered
+            ],
+            URGENT_AIM,
+        )
+        for tiered in (True, False)
+    )
 
 
 if __name__ == "__main__" and "--urgent" in sys.argv:

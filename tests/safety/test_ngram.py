@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.conversation.free_text import screen
+from bot.conversation.free_text import model_threshold, screen
 from bot.safety.ngram import (
     CONCERN_ENTRY,
     CORPUS,
@@ -57,9 +57,10 @@ def test_the_held_out_batches_are_never_trained_on() -> None:
 def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
     model = catalog.second_opinion
     assert isinstance(model, NgramModel)
-    least = catalog.escalation.thresholds["second_opinion_score"]
     # round 4: "nobody would even notice" is now a distress entry (en-i11e-dark)
     text = "nobody would even blink"
+    least = model_threshold(catalog, "second_opinion_score", text)
+    assert least is not None
     assert catalog.detector.detect(text) is None and catalog.distress is not None
     assert catalog.distress.detect(text) is None
     assert model.score(text) >= least
@@ -96,7 +97,8 @@ def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
     message of under four words in every corpus is out of both models' reach."""
     model = catalog.second_opinion
     assert model is not None
-    least = catalog.escalation.thresholds["second_opinion_score"]
+    least = model_threshold(catalog, "second_opinion_score", "i dont know")
+    assert least is not None
     assert model.score("i dont know") >= least  # else this test would show nothing
     texts = {
         item["text"]
@@ -106,6 +108,12 @@ def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
     }
     assert len(texts) >= 150
     assert {text for text in texts if by_a_model(catalog, text)} == set()
+
+
+def urgent_threshold(catalog: Catalog, text: str) -> float:
+    least = model_threshold(catalog, "urgent_second_opinion_score", text)
+    assert least is not None
+    return least
 
 
 def by_a_model(catalog: Catalog, text: str) -> bool:
@@ -143,7 +151,7 @@ def test_the_crisis_model_does_not_overrule_an_idiom_the_lexicon_judged_everyday
     text = "I've decided this is the last bottle before bed, she'll be with her dad tonight"
     model = catalog.urgent_opinion
     assert model is not None
-    assert model.score(text) >= catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert model.score(text) >= urgent_threshold(catalog, text)
     assert catalog.detector.detect(text) is None and catalog.detector.judged_benign(text)
     assert screen(catalog, text).tier not in ("crisis", "distress")
 
@@ -156,7 +164,6 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
     0.02 (the held-out figures are the blind batches' rows 'crisis model' in the summary)."""
     model = catalog.urgent_opinion
     assert model is not None
-    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
     everyday = [
         item["text"]
         for path in sorted((CORPUS / "tiers").glob("*.yaml"))
@@ -164,7 +171,9 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
         if item["expect"] == "none" and len(item["text"].split()) >= MIN_WORDS
     ]
     alerted = [
-        t for t in everyday if model.score(t) >= least and screen(catalog, t).tier == "crisis"
+        t
+        for t in everyday
+        if model.score(t) >= urgent_threshold(catalog, t) and screen(catalog, t).tier == "crisis"
     ]
     assert len(everyday) >= 250
     assert len(alerted) <= 0.02 * len(everyday), alerted
@@ -177,7 +186,7 @@ def test_an_idiom_alone_keeps_the_models_from_acting(catalog: Catalog) -> None:
     text = "пишу листа доньці, щоб відкрила на повноліття. що туди написати?"
     model = catalog.urgent_opinion
     assert model is not None
-    assert model.score(text) >= catalog.escalation.thresholds["urgent_second_opinion_score"]
+    assert model.score(text) >= urgent_threshold(catalog, text)
     assert catalog.detector.detect(text) is None
     assert catalog.detector.judged_benign(text)
     assert screen(catalog, text).tier not in ("crisis", "distress")

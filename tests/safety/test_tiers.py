@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.conversation.free_text import screen
+from bot.conversation.free_text import model_threshold, screen
 from bot.safety.ngram import CRISIS_ENTRY, HELD_OUT_FROM, acts_on
 from bot.services import Catalog
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
@@ -132,9 +132,13 @@ def test_second_opinion_alone_on_held_out_batches(
     HELD_OUT_FROM or later (see bot/safety/ngram.py), trained on for the earlier ones (rows
     marked "trained on"). "acute" and "distress" count messages it would have asked about; it
     never alerts."""
-    model, least = catalog.second_opinion, catalog.escalation.thresholds["second_opinion_score"]
+    model = catalog.second_opinion
     assert model is not None
-    counts = _alone(path, lambda text: acts_on(text) and model.score(text) >= least, "question")
+
+    def asks(text: str) -> bool:
+        return acts_on(text) and model.score(text) >= _least(catalog, "second_opinion_score", text)
+
+    counts = _alone(path, asks, "question")
     record_tier_result(group=_model_row(path, "n-gram"), language=_language(path), counts=counts)
     assert rates(counts)["question"] <= AIMS["question"]
 
@@ -148,10 +152,10 @@ def test_crisis_model_alone_on_held_out_batches(
     batch it trained on, the alerts it raises in the bot — where no lexicon matched and none
     judged the wording everyday — are held to the issue's aim for alerts."""
     model = catalog.urgent_opinion
-    least = catalog.escalation.thresholds["urgent_second_opinion_score"]
     assert model is not None
 
     def alerts(text: str) -> bool:
+        least = _least(catalog, "urgent_second_opinion_score", text)
         return acts_on(text) and model.score(text) >= least
 
     counts = _alone(path, alerts, "alert")
@@ -161,6 +165,12 @@ def test_crisis_model_alone_on_held_out_batches(
         everyday = [item["text"] for item in load(path) if item["expect"] == "none"]
         raised = [t for t in everyday if screen(catalog, t).entry_id == CRISIS_ENTRY]
         assert len(raised) <= AIMS["alert"] * len(everyday), raised
+
+
+def _least(catalog: Catalog, name: str, text: str) -> float:
+    least = model_threshold(catalog, name, text)
+    assert least is not None
+    return least
 
 
 def _alone(path: Path, flags: Callable[[str], bool], everyday: str) -> dict[str, int]:
