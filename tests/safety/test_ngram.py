@@ -26,7 +26,7 @@ from bot.safety.ngram import (
 )
 from bot.services import Catalog
 from tests.safety.test_detector import first_check
-from tests.safety.test_tiers import TIERED_BLIND
+from tests.safety.test_tiers import TIERED_BLIND, TRAPS
 
 
 def test_the_shipped_model_is_what_the_corpus_trains() -> None:
@@ -71,11 +71,12 @@ def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
 
 
 def test_short_typed_answers_are_not_asked_about(catalog: Catalog) -> None:
-    """Answers typed at the bot's own questions and a lonely line the corpus labels everyday
-    are never flagged by a model: under four words out of its reach, the rest below the
-    threshold. A learned candidate that beat this model on the blind batches once asked about
-    every one of them (see bot/safety/ngram_train.py)."""
-    answers = ["no", "not sure", "half past seven", "7:45", "I just feel so alone", "не знаю"]
+    """Answers typed at the bot's own questions are never flagged by a model: under four words
+    out of its reach, the rest below the threshold. A learned candidate that beat this model on
+    the blind batches once asked about every one of them (see bot/safety/ngram_train.py). ("I
+    just feel so alone", once on this list, is now asked about: loneliness is distress, and
+    the question is what the distress tier asks.)"""
+    answers = ["no", "not sure", "half past seven", "7:45", "не знаю", "не знаю, мабуть о восьмій"]
     assert {text for text in answers if by_a_model(catalog, text)} == set()
 
 
@@ -160,8 +161,9 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
     catalog: Catalog,
 ) -> None:
     """Written with the lexicons to look like a crisis (knives hidden from the toddler, sitting
-    in the car in the garage), and trained on as the rest: held to the issue's aim for alerts,
-    0.02 (the held-out figures are the blind batches' rows 'crisis model' in the summary)."""
+    in the car in the garage), and trained on as the rest: held to the trap bound for alerts
+    (tests/safety/test_tiers.py ``TRAPS``; the held-out figures are the blind batches' rows
+    'crisis model' in the summary)."""
     model = catalog.urgent_opinion
     assert model is not None
     everyday = [
@@ -176,7 +178,7 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
         if model.score(t) >= urgent_threshold(catalog, t) and screen(catalog, t).tier == "crisis"
     ]
     assert len(everyday) >= 250
-    assert len(alerted) <= 0.02 * len(everyday), alerted
+    assert len(alerted) <= TRAPS["alert"] * len(everyday), alerted
 
 
 def test_an_idiom_alone_keeps_the_models_from_acting(catalog: Catalog) -> None:
