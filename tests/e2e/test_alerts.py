@@ -51,7 +51,7 @@ async def test_crisis_while_in_a_flow_pauses_it_and_continue_resumes(
     await mother.send(CRISIS)
     reply = await mother.wait_for_text("7333")
     assert "Continue where we left off" in reply.button_texts
-    await mother.send("I just feel so alone")
+    await mother.send("I will wait for the call")
     await mother.wait_for_text("I'm here with you")
     await mother.press("Continue where we left off")
     await mother.wait_for_text("What would you like me to call you?")

@@ -36,9 +36,9 @@ async def test_a_message_during_a_paused_flow_is_labelled_with_the_reply_she_got
     await chat.command("checkin")
     await chat.press_index(4)  # very low
     await chat.press_index(0)  # safety: yes → crisis reply, the check-in pauses
-    await chat.text("I just feel so alone")
+    await chat.text("I will wait for the call")
     stored = await rows(services, "SELECT text, handled FROM messages ORDER BY id")
     assert (stored[-1]["text"], stored[-1]["handled"]) == (
-        "I just feel so alone",
+        "I will wait for the call",
         "ui.crisis_paused",
     )
