@@ -188,9 +188,14 @@ async def _distress(turn: Turn, screening: Screening, stored: StoredSession | No
 
 
 async def _asked_recently(turn: Turn) -> bool:
-    """Was a safety question (this one, or the check-in's) asked within the window?"""
+    """Was a safety question (this one, or the check-in's) asked within the window, or did she
+    tell us of a crisis in it? After the crisis reply and an urgent alert, the question would
+    ask her what she has just said: she gets the acknowledgement and what she can do now."""
     hours = turn.services.catalog.escalation.thresholds.get("distress_question_hours", 12)
     since = turn.now - timedelta(hours=float(hours))
+    mother = turn.mother
+    if mother is not None and mother.crisis_at and parse_iso(mother.crisis_at) >= since:
+        return True
     questions = [(FLOW, ASKED), ("checkin", "safety")]
     return await dialog.answered_since(turn.tx, turn.mother_id, since, questions)
 

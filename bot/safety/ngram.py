@@ -39,10 +39,9 @@ from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-import yaml
-
 from bot.safety.lexicon import matching_form
 from bot.safety.normalize import cyrillic_readings
+from bot.yamlsrc import load_data
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 MODEL_FILE = Path(__file__).with_name("ngram_model.json")
@@ -120,8 +119,10 @@ class NgramModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> NgramModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})
+        """The model in ``path``, read once per process while the file is unchanged: each of
+        its 100,000 weights is parsed from JSON, and every catalog load (each bot started in
+        a test, each worker) would otherwise parse them again. Nothing mutates a model."""
+        return _read_model(path, path.stat().st_mtime_ns)
 
     def score(self, text: str) -> float:
         """Log-odds of concern, scaled by the square root of the n-grams counted (plus
@@ -143,6 +144,12 @@ class NgramModel:
         return ranked[:count]
 
 
+@lru_cache(maxsize=4)
+def _read_model(path: Path, modified: int) -> NgramModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return NgramModel(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})
+
+
 def training_items(crisis_only: bool = False) -> list[tuple[str, bool]]:
     """The crisis corpora, the blind batches before :data:`HELD_OUT_FROM` (crisis-only 1–7,
     tiered from 8 on) and the tier tuning files, each message labelled a concern (crisis or
@@ -155,7 +162,7 @@ def training_items(crisis_only: bool = False) -> list[tuple[str, bool]]:
     items = [
         (i["text"], label(i) == "crisis" if crisis_only else label(i) != "none")
         for path in paths
-        for i in yaml.safe_load(path.read_text("utf-8"))
+        for i in load_data(path)
     ]
     return items + [(text, False) for text in near_misses()] if crisis_only else items
 
@@ -169,10 +176,7 @@ def near_misses() -> tuple[str, ...]:
     twice also raised its acute recall at the same everyday alert rate (en 0.69 → 0.71, uk
     0.69 → 0.73)."""
     return tuple(
-        i["text"]
-        for path in _near_miss_files()
-        for i in yaml.safe_load(path.read_text("utf-8"))
-        if label(i) == "none"
+        i["text"] for path in _near_miss_files() for i in load_data(path) if label(i) == "none"
     )
 
 

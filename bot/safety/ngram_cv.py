@@ -37,6 +37,7 @@ import yaml
 from bot.safety import ngram
 from bot.safety.ngram import CORPUS, HELD_OUT_FROM
 from bot.safety.ngram_train import fit, score
+from bot.yamlsrc import load_data
 
 QUESTION_AIM = 0.05
 # The shipped threshold's point: the aim is per batch of about fifty everyday messages, where a
@@ -106,7 +107,7 @@ def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
         if int(path.stem.split("_")[0].removeprefix("batch")) < HELD_OUT_FROM:
             sources.append((path.stem, _labelled(path)))
     for path in sorted((CORPUS / "tiers").glob("*.yaml")):
-        items = yaml.safe_load(path.read_text("utf-8"))
+        items = load_data(path)
         pairs = list(zip(_labelled(path), items, strict=True))
         short = [x for x, i in pairs if i.get("category") == "short_answer"]
         sources.append((f"tiers_{path.stem}", [x for x, _ in pairs if x not in short]))
@@ -116,7 +117,7 @@ def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _labelled(path: Path) -> list[tuple[str, str]]:
     """``expect`` in the tiered files; ``crisis: true | false`` (crisis or none) before them."""
-    items = yaml.safe_load(path.read_text("utf-8"))
+    items = load_data(path)
     return [
         (i["text"], str(i["expect"]) if "expect" in i else "crisis" if i["crisis"] else "none")
         for i in items

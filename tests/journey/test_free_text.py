@@ -150,6 +150,24 @@ async def test_one_question_per_window_and_distress_days_raise_a_routine_alert(
     assert await alerts(services) == [("distress_days", "routine")]  # once for that week
 
 
+async def test_after_a_crisis_in_her_words_distress_is_not_asked_about_within_the_window(
+    chat: Chat, services: Services
+) -> None:
+    """She has just had the crisis reply and the team an urgent alert: asking whether she has
+    thoughts of hurting herself would ask what she said a minute ago."""
+    await chat.onboard("en")
+    await chat.text("I want to kill myself")
+    assert await alerts(services) == [("crisis_message", "urgent")]
+    chat.now += timedelta(minutes=5)
+    await chat.text("I can't cope anymore")
+    assert QUESTION not in chat.said()
+    assert chat.said() == text(services, "free_text.distress.categories.breaking_point.ack")
+    chat.now += timedelta(hours=13)
+    await chat.command("cancel")
+    await chat.text("I can't cope anymore")
+    assert QUESTION in chat.said()
+
+
 async def test_a_checkin_safety_answer_counts_for_the_window(
     chat: Chat, services: Services
 ) -> None:

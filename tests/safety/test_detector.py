@@ -20,6 +20,7 @@ from bot.safety.lexicon import (
     LexiconError,
     validate_lexicon,
 )
+from bot.yamlsrc import load_data
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 BLIND_DIR = CORPUS_DIR / "blind"
@@ -31,11 +32,11 @@ BLIND = [p for p in BLIND_FILES if "expect:" not in p.read_text(encoding="utf-8"
 
 
 def corpus(language: str) -> list[dict[str, Any]]:
-    return yaml.safe_load((CORPUS_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+    return load_data(CORPUS_DIR / f"{language}.yaml")
 
 
 def blind(path: Path) -> list[dict[str, Any]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return load_data(path) or []
 
 
 # ── The API others call ──────────────────────────────────────────────────────────────────────

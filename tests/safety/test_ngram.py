@@ -8,8 +8,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from bot.conversation.free_text import model_threshold, screen
 from bot.safety.ngram import (
     CONCERN_ENTRY,
@@ -25,6 +23,7 @@ from bot.safety.ngram import (
     training_items,
 )
 from bot.services import Catalog
+from bot.yamlsrc import load_data
 from tests.safety.test_detector import first_check
 from tests.safety.test_tiers import TIERED_BLIND, TRAPS
 
@@ -50,7 +49,7 @@ def test_the_held_out_batches_are_never_trained_on() -> None:
     may still repeat one written independently for an older file)."""
     held_out = {p for p in TIERED_BLIND if batch_number(p) >= HELD_OUT_FROM}
     other_files = [p for p in CORPUS.rglob("*.yaml") if p not in held_out]
-    elsewhere = {item["text"] for path in other_files for item in yaml.safe_load(path.read_text())}
+    elsewhere = {item["text"] for path in other_files for item in load_data(path)}
     assert {text for text, _ in training_items()} <= elsewhere
 
 
@@ -86,7 +85,7 @@ def test_no_short_answer_of_the_tuning_corpus_is_asked_about(catalog: Catalog) -
     answers = [
         item["text"]
         for path in sorted((CORPUS / "tiers").glob("*.yaml"))
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in load_data(path)
         if item.get("category") == "short_answer"
     ]
     assert len(answers) >= 80
@@ -104,7 +103,7 @@ def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
     texts = {
         item["text"]
         for path in CORPUS.rglob("*.yaml")
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in load_data(path)
         if len(item["text"].split()) < MIN_WORDS
     }
     assert len(texts) >= 150
@@ -169,7 +168,7 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
     everyday = [
         item["text"]
         for path in sorted((CORPUS / "tiers").glob("*.yaml"))
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in load_data(path)
         if item["expect"] == "none" and len(item["text"].split()) >= MIN_WORDS
     ]
     alerted = [

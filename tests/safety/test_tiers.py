@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.conversation.free_text import model_threshold, screen
 from bot.safety.ngram import CRISIS_ENTRY, HELD_OUT_FROM, acts_on
 from bot.services import Catalog
+from bot.yamlsrc import load_data
 from tests.safety.test_detector import BLIND, CORPUS_DIR, LANGUAGES, first_check
 
 TIERS_DIR = Path(__file__).parent / "corpus" / "tiers"
@@ -42,7 +42,7 @@ TRAPS = {"question": 0.10, "alert": 0.05}
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    items = load_data(path) or []
     for item in items:
         assert isinstance(item.get("text"), str) and item["text"].strip(), item
         assert item.get("expect") in EXPECT, item
@@ -245,7 +245,7 @@ def test_near_miss_everyday_messages_are_rarely_asked(
     items = [
         {"text": item["text"], "expect": "none"}
         for path in paths
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in load_data(path)
         if not item["crisis"]
     ]
     counts, _ = measure(catalog, items)
