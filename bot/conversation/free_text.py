@@ -25,7 +25,7 @@ her data, shown in /case), so the alert after "Yes" shows staff the words that f
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,7 @@ def screen(catalog: Catalog, text: str) -> Screening:
             least = thresholds.get(threshold + suffix)
             if model is None or least is None or model.score(text) < least:
                 continue
-            if _judged_benign(catalog, text):  # asked only now: it costs a lexicon pass
+            if judged_benign(catalog, text):  # asked only now: it costs a lexicon pass
                 break
             return Screening(tier, SECOND_OPINION, entry, ", ".join(model.top_words(text)))
     match = catalog.topics.detect(text) if catalog.topics is not None else None
@@ -112,11 +112,18 @@ def _language_suffix(text: str) -> str:
     return "_uk" if in_cyrillic(text) else ""
 
 
+def lexicons_only(catalog: Catalog) -> Catalog:
+    """The catalog without its models: what the lexicons alone make of a message."""
+    return replace(catalog, second_opinion=None, urgent_opinion=None)
+
+
 def _matched(tier: str, match: Any) -> Screening:
     return Screening(tier, match.category, match.entry_id, getattr(match, "span", None))
 
 
-def _judged_benign(catalog: Catalog, text: str) -> bool:
+def judged_benign(catalog: Catalog, text: str) -> bool:
+    """Did a lexicon see words of ``text`` and judge this use of them everyday (an idiom, an
+    ``unless``)? Neither model overrules that."""
     return any(
         detector is not None and detector.judged_benign(text)
         for detector in (catalog.distress, catalog.detector)

@@ -58,13 +58,20 @@ MIN_WORDS = 4
 
 def in_cyrillic(text: str) -> bool:
     """Whether she wrote Ukrainian or Russian: mostly Cyrillic letters, or Latin ones that read
-    as Ukrainian or Russian ("ne mozhu bilshe"). The concern model's threshold depends on it
-    (``second_opinion_score_uk``): its scores run lower on those languages, so at one threshold
-    it asked about 3 % of English everyday messages out of fold but 1 % of Ukrainian ones, and
-    met less Ukrainian distress than it could have at the same rate."""
-    form = matching_form(text)
+    as Ukrainian or Russian ("ne mozhu bilshe"). Both models' thresholds depend on it (the
+    ``_uk`` ones of content/escalation.yaml): their scores run on another scale there, so at
+    one threshold the concern model asked about 3 % of English everyday messages out of fold
+    but 1 % of Ukrainian ones, and met less Ukrainian distress than it could have."""
+    form, readings = _readings(text)
     letters = sum(ch.isalpha() for ch in form)
-    return 2 * len(_CYRILLIC.findall(form)) > letters or bool(cyrillic_readings(form))
+    return 2 * len(_CYRILLIC.findall(form)) > letters or bool(readings)
+
+
+@lru_cache(maxsize=2)  # the language check and the n-grams read the same message
+def _readings(text: str) -> tuple[str, tuple[str, ...]]:
+    """Her text in the detector's matching form, and its Cyrillic readings."""
+    form = matching_form(text)
+    return form, tuple(cyrillic_readings(form))
 
 
 def acts_on(text: str) -> bool:
@@ -95,9 +102,9 @@ def grams(text: str) -> frozenset[str]:
     word pairs themselves (``[pills]``, ``[all my]``): n-grams reach case endings and typos,
     words and pairs what they say together (measured: words and pairs raised the crisis
     model's out-of-fold acute recall from 0.53 to 0.66 in English at the same alert rate)."""
-    form = matching_form(text)
+    form, readings = _readings(text)
     found: set[str] = set()
-    for reading in [form, *cyrillic_readings(form)[:1]]:
+    for reading in [form, *readings[:1]]:
         words = reading.split()
         for word in set(words):  # a long message repeats its words: each once
             padded = f"<{word}>"

@@ -29,8 +29,9 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -50,12 +51,6 @@ SHORT_AIM = 0.02
 # An urgent alert on an everyday message costs a nurse a call and frightens a mother: the issue
 # allows 0.02 per batch of about fifty; pooled out of fold, 0.01 keeps the margin.
 URGENT_AIM = 0.01
-# --at=T (both scripts) or --at=T,U (Latin, Cyrillic) adds a threshold's figures
-FIXED = [
-    [float(t) for t in a.removeprefix("--at=").split(",")]
-    for a in sys.argv[1:]
-    if a.startswith("--at=")
-]
 _BLIND = re.compile(r"blind batch(?:es)? (\d+)(?:(?: and |[–-])(\d+))?")
 Items = Sequence[tuple[str, str]]
 Scorer = Callable[[Items, Items], list[float]]  # (train, test) → a score per test message
@@ -108,7 +103,7 @@ def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
             sources.append((path.stem, _labelled(path)))
     for path in sorted((CORPUS / "tiers").glob("*.yaml")):
         items = load_data(path)
-        pairs = list(zip(_labelled(path), items, strict=True))
+        pairs = list(zip(_labels(items), items, strict=True))
         short = [x for x, i in pairs if i.get("category") == "short_answer"]
         sources.append((f"tiers_{path.stem}", [x for x, _ in pairs if x not in short]))
         sources.append((f"{SHORT}_{path.stem}", short))
@@ -116,8 +111,11 @@ def labelled_sources() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _labelled(path: Path) -> list[tuple[str, str]]:
+    return _labels(load_data(path))
+
+
+def _labels(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """``expect`` in the tiered files; ``crisis: true | false`` (crisis or none) before them."""
-    items = load_data(path)
     return [
         (i["text"], str(i["expect"]) if "expect" in i else "crisis" if i["crisis"] else "none")
         for i in items
@@ -202,6 +200,17 @@ class Cut:
     latin: float
     cyrillic: float
 
+    @classmethod
+    def given(cls) -> list[Cut]:
+        """The thresholds asked for: ``--at=T`` (both scripts) or ``--at=T,U`` (Latin,
+        Cyrillic), each adding its figures to the report."""
+        found = []
+        for arg in sys.argv[1:]:
+            if arg.startswith("--at="):
+                values = [float(t) for t in arg.removeprefix("--at=").split(",")]
+                found.append(cls(values[0], values[-1]))
+        return found
+
     def asks(self, s: Scored) -> bool:
         return s.score >= (self.cyrillic if s.cyrillic else self.latin)
 
@@ -242,8 +251,7 @@ def report(name: str, scored: list[Scored]) -> None:
         least = threshold(scored, aim)
         print(f"\n{name}, everyday question ≤ {aim:.2f} out of fold: thresholds {least}")
         _print_rates(scored, least)
-    for fixed in FIXED:
-        least = Cut(fixed[0], fixed[-1])
+    for least in Cut.given():
         print(f"\n{name}, at thresholds {least}")
         _print_rates(scored, least)
 
@@ -284,19 +292,17 @@ def _rates(group: list[Scored], least: Cut) -> str:
 
 def lexicon_tiers() -> dict[str, str]:
     from bot.config import Config
-    from bot.conversation.free_text import screen
+    from bot.conversation.free_text import judged_benign, lexicons_only, screen
     from bot.runtime import load_catalog
     from bot.safety.ngram import ROOT
 
     catalog = load_catalog(Config(dialogs_dir=ROOT / "dialogs", content_dir=ROOT / "content"))
-    bare = replace(catalog, second_opinion=None, urgent_opinion=None)
+    bare = lexicons_only(catalog)
     tiers = {}
     for _, items in labelled_sources():
         for text, _ in items:
             tier = screen(bare, text).tier
-            benign = any(
-                d is not None and d.judged_benign(text) for d in (bare.distress, bare.detector)
-            )
+            benign = judged_benign(bare, text)
             tiers[text] = (
                 tier if tier in ("crisis", "distress") else "judged_benign" if benign else "none"
             )
@@ -320,7 +326,7 @@ def report_urgent(scored: list[Scored]) -> None:
     everyday messages, and of its near misses, would be alerted about; the figures there."""
     chosen = Cut(*(_urgent_threshold(scored, script) for script in (False, True)))
     print(f"crisis model, everyday and near misses alerted ≤ {URGENT_AIM}: thresholds {chosen}")
-    for least in [chosen, *(Cut(fixed[0], fixed[-1]) for fixed in FIXED)]:
+    for least in [chosen, *Cut.given()]:
         print(f"\nat {least}")
         for language in ("en", "uk", "ru"):
             for tiered, name in ((True, f"batches 8–{HELD_OUT_FROM - 1}"), (False, "the rest")):

@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bot.conversation.free_text import model_threshold, screen
+from bot.conversation.free_text import screen
 from bot.safety.ngram import (
     CONCERN_ENTRY,
     CORPUS,
@@ -25,7 +25,7 @@ from bot.safety.ngram import (
 from bot.services import Catalog
 from bot.yamlsrc import load_data
 from tests.safety.test_detector import first_check
-from tests.safety.test_tiers import TIERED_BLIND, TRAPS
+from tests.safety.test_tiers import TIERED_BLIND, TRAPS, threshold_for
 
 
 def test_the_shipped_model_is_what_the_corpus_trains() -> None:
@@ -58,8 +58,7 @@ def test_it_may_ask_the_question_but_never_alerts(catalog: Catalog) -> None:
     assert isinstance(model, NgramModel)
     # round 4: "nobody would even notice" is now a distress entry (en-i11e-dark)
     text = "nobody would even blink"
-    least = model_threshold(catalog, "second_opinion_score", text)
-    assert least is not None
+    least = threshold_for(catalog, "second_opinion_score", text)
     assert catalog.detector.detect(text) is None and catalog.distress is not None
     assert catalog.distress.detect(text) is None
     assert model.score(text) >= least
@@ -97,8 +96,7 @@ def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
     message of under four words in every corpus is out of both models' reach."""
     model = catalog.second_opinion
     assert model is not None
-    least = model_threshold(catalog, "second_opinion_score", "i dont know")
-    assert least is not None
+    least = threshold_for(catalog, "second_opinion_score", "i dont know")
     assert model.score("i dont know") >= least  # else this test would show nothing
     texts = {
         item["text"]
@@ -108,12 +106,6 @@ def test_a_model_never_acts_on_fewer_than_four_words(catalog: Catalog) -> None:
     }
     assert len(texts) >= 150
     assert {text for text in texts if by_a_model(catalog, text)} == set()
-
-
-def urgent_threshold(catalog: Catalog, text: str) -> float:
-    least = model_threshold(catalog, "urgent_second_opinion_score", text)
-    assert least is not None
-    return least
 
 
 def by_a_model(catalog: Catalog, text: str) -> bool:
@@ -151,7 +143,7 @@ def test_the_crisis_model_does_not_overrule_an_idiom_the_lexicon_judged_everyday
     text = "I've decided this is the last bottle before bed, she'll be with her dad tonight"
     model = catalog.urgent_opinion
     assert model is not None
-    assert model.score(text) >= urgent_threshold(catalog, text)
+    assert model.score(text) >= threshold_for(catalog, "urgent_second_opinion_score", text)
     assert catalog.detector.detect(text) is None and catalog.detector.judged_benign(text)
     assert screen(catalog, text).tier not in ("crisis", "distress")
 
@@ -174,7 +166,8 @@ def test_everyday_messages_of_the_tuning_corpus_are_never_alerted_by_the_model(
     alerted = [
         t
         for t in everyday
-        if model.score(t) >= urgent_threshold(catalog, t) and screen(catalog, t).tier == "crisis"
+        if model.score(t) >= threshold_for(catalog, "urgent_second_opinion_score", t)
+        and screen(catalog, t).tier == "crisis"
     ]
     assert len(everyday) >= 250
     assert len(alerted) <= TRAPS["alert"] * len(everyday), alerted
@@ -187,7 +180,7 @@ def test_an_idiom_alone_keeps_the_models_from_acting(catalog: Catalog) -> None:
     text = "пишу листа доньці, щоб відкрила на повноліття. що туди написати?"
     model = catalog.urgent_opinion
     assert model is not None
-    assert model.score(text) >= urgent_threshold(catalog, text)
+    assert model.score(text) >= threshold_for(catalog, "urgent_second_opinion_score", text)
     assert catalog.detector.detect(text) is None
     assert catalog.detector.judged_benign(text)
     assert screen(catalog, text).tier not in ("crisis", "distress")

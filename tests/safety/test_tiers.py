@@ -11,13 +11,12 @@ it). Both are printed in the summary at the end of every run (see conftest.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.conversation.free_text import model_threshold, screen
+from bot.conversation.free_text import lexicons_only, model_threshold, screen
 from bot.safety.ngram import CRISIS_ENTRY, HELD_OUT_FROM, acts_on
 from bot.services import Catalog
 from bot.yamlsrc import load_data
@@ -110,13 +109,9 @@ def test_tier_tuning_corpus(
     found = rates(counts)
     problems = [p for p in meets_aims(counts) if p.split()[0] in ("acute", "distress")]
     problems += [f"{k} {found[k]:.2f} > {TRAPS[k]}" for k in TRAPS if found[k] > TRAPS[k]]
-    lexicons, _ = measure(without_models(catalog), load(path))
+    lexicons, _ = measure(lexicons_only(catalog), load(path))
     problems += [f"lexicons alone: {p}" for p in meets_aims(lexicons)]
     assert not problems, "; ".join(problems) + "\n" + "\n".join(misses)
-
-
-def without_models(catalog: Catalog) -> Catalog:
-    return replace(catalog, second_opinion=None, urgent_opinion=None)
 
 
 def tuned_on(path: Path) -> bool:
@@ -157,7 +152,9 @@ def test_second_opinion_alone_on_held_out_batches(
     assert model is not None
 
     def asks(text: str) -> bool:
-        return acts_on(text) and model.score(text) >= _least(catalog, "second_opinion_score", text)
+        return acts_on(text) and model.score(text) >= threshold_for(
+            catalog, "second_opinion_score", text
+        )
 
     counts = _alone(path, asks, "question")
     record_tier_result(group=_model_row(path, "n-gram"), language=_language(path), counts=counts)
@@ -173,7 +170,7 @@ def test_crisis_model_alone_on_held_out_batches(
     assert model is not None
 
     def alerts(text: str) -> bool:
-        least = _least(catalog, "urgent_second_opinion_score", text)
+        least = threshold_for(catalog, "urgent_second_opinion_score", text)
         return acts_on(text) and model.score(text) >= least
 
     counts = _alone(path, alerts, "alert")
@@ -200,7 +197,7 @@ def test_on_the_batches_they_trained_on_the_models_keep_to_the_everyday_aims(
     asked = [
         t
         for t in everyday
-        if acts_on(t) and model.score(t) >= _least(catalog, "second_opinion_score", t)
+        if acts_on(t) and model.score(t) >= threshold_for(catalog, "second_opinion_score", t)
     ]
     raised = [t for t in everyday if screen(catalog, t).entry_id == CRISIS_ENTRY]
     assert len(everyday) >= 1000
@@ -208,7 +205,8 @@ def test_on_the_batches_they_trained_on_the_models_keep_to_the_everyday_aims(
     assert len(raised) <= AIMS["alert"] * len(everyday), raised
 
 
-def _least(catalog: Catalog, name: str, text: str) -> float:
+def threshold_for(catalog: Catalog, name: str, text: str) -> float:
+    """The shipped threshold ``name`` for the language ``text`` is written in."""
     least = model_threshold(catalog, name, text)
     assert least is not None
     return least
@@ -251,5 +249,5 @@ def test_near_miss_everyday_messages_are_rarely_asked(
     counts, _ = measure(catalog, items)
     record_tier_result(group="crisis corpus", language="near-miss", counts=counts)
     assert rates(counts)["question"] <= TRAPS["question"]
-    lexicons, _ = measure(without_models(catalog), items)
+    lexicons, _ = measure(lexicons_only(catalog), items)
     assert rates(lexicons)["question"] <= AIMS["question"]
