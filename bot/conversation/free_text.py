@@ -142,6 +142,11 @@ def waits_for_text(turn: Turn, stored: StoredSession | None) -> bool:
 async def respond(turn: Turn, screening: Screening, stored: StoredSession | None) -> str | None:
     """Answer a message that is not a crisis; the label of what was done, or ``None`` when the
     message belongs to the running flow (a flow waiting for a button handles text itself)."""
+    value = await _typed_answer(turn) if turn.consented else None
+    if value is not None:
+        await answer_question(turn, value)
+        turn.outcome = f"answer:{FLOW}.{SAFETY}"
+        return turn.outcome
     if screening.tier == "distress" and turn.consented:
         await _distress(turn, screening, stored)
         turn.outcome = "distress"
@@ -225,6 +230,18 @@ async def _count_days(turn: Turn, category: str) -> None:
     )
     if triggers and days:
         await raise_triggers(turn, triggers, dedup=f"{turn.mother_id}:{days[0].isoformat()}")
+
+
+async def _typed_answer(turn: Turn) -> str | None:
+    """Her direct question's answer typed instead of tapped: a button's label («так», "No") or
+    its number, the rule a flow's buttons follow (bot/engine/steps/asking.py). A typed "yes"
+    to "have you had thoughts … of hurting yourself?" once got the honest reply and no alert."""
+    typed = turn.incoming.text.strip().casefold()
+    for index, value in enumerate(SAFETY_VALUES):
+        label = turn.text(f"checkin.safety.{value}").strip().casefold()
+        if typed in (str(index + 1), label):
+            return value if await _pending(turn, value) is not None else None
+    return None
 
 
 async def _pending(turn: Turn, value: str) -> tuple[int, dict[str, Any]] | None:

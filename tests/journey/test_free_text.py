@@ -71,6 +71,30 @@ async def test_distress_is_asked_directly_and_yes_is_the_urgent_path(
     assert chat.said() == text(services, "ui.expired")
 
 
+async def test_the_answer_typed_instead_of_tapped_counts_as_the_button(
+    chat: Chat, services: Services
+) -> None:
+    """A mother who types «так» to the direct question gets the urgent path, as if she had
+    tapped it; «ні» gets the options; once answered, the same word is just a message again."""
+    await chat.onboard("uk")
+    await chat.text("Нічого вже не зміниться")
+    replies = await chat.text("Так")
+    assert "7333" in replies[0].text and replies[0].priority is Priority.URGENT
+    assert await alerts(services) == [("distress_safety", "urgent")]
+    (alert,) = await rows(services, "SELECT detail FROM alerts")
+    assert json.loads(alert["detail"])["value"] == "yes"
+    stored = await rows(services, "SELECT text, handled FROM messages ORDER BY id")
+    assert stored[-1]["text"] == "Так"
+
+    chat.now += timedelta(hours=13)
+    await chat.text("Нічого вже не зміниться")
+    await chat.text(" ні ")
+    assert chat.said() == text(services, "free_text.distress.after_no", "uk")
+    assert await alerts(services) == [("distress_safety", "urgent")]
+    await chat.text("ні")  # answered: no longer an answer to anything
+    assert chat.said() != text(services, "free_text.distress.after_no", "uk")
+
+
 async def test_yes_after_no_is_still_the_urgent_path_once(chat: Chat, services: Services) -> None:
     """Second thoughts count: anything but a clear "No" is urgent (clinical notes)."""
     await chat.onboard("en")
